@@ -1,0 +1,50 @@
+# Two commands do everything: `make run` and `make test`. See README.md.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+MANAGE := $(PY) manage.py
+
+.PHONY: run test lint format bench up worker beat clean check-python
+
+check-python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
+	  echo "optout_site needs Python 3.12 or newer (Django 6.1); '$(PYTHON)' is $$($(PYTHON) --version 2>&1)."; \
+	  echo "Install Python 3.13 (e.g. 'pyenv install 3.13', the repo's .python-version selects it)"; \
+	  echo "or run with PYTHON=/path/to/python3.13 make ..."; exit 1; }
+
+$(VENV)/.runtime: requirements.txt | check-python
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | check-python
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@ $(VENV)/.runtime
+
+run: $(VENV)/.runtime
+	$(MANAGE) migrate --noinput
+	$(MANAGE) sync_guides
+	$(MANAGE) runserver 127.0.0.1:8000
+
+test: $(VENV)/.dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: $(VENV)/.dev
+	$(PY) bench/run.py
+
+up: $(VENV)/.dev
+	$(VENV)/bin/honcho start
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3

@@ -1,0 +1,77 @@
+"""The catalog: which platforms and guides match a person's search and filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django import forms
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from guides import schema
+from guides.models import Guide, Platform
+from guides.regions import REGION_CHOICES
+
+
+def _enum_choices(enum: type, label: str) -> list[tuple[str, str]]:
+    return [("", label)] + [(m.value, m.value.replace("-", " ").capitalize()) for m in enum]
+
+
+class CatalogFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search by name"), required=False, max_length=100)
+    category = forms.ChoiceField(
+        label=_("Category"), required=False, choices=_enum_choices(schema.Category, _("Any"))
+    )
+    region = forms.ChoiceField(
+        label=_("Applies in"), required=False, choices=[("", _("Any region"))] + REGION_CHOICES
+    )
+    difficulty = forms.ChoiceField(
+        label=_("Difficulty"), required=False, choices=_enum_choices(schema.Difficulty, _("Any"))
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind of opt-out"), required=False, choices=_enum_choices(schema.Kind, _("Any"))
+    )
+
+
+@dataclass
+class Entry:
+    platform: Platform
+    guides: list[Guide]
+
+
+def active_platforms() -> QuerySet[Platform]:
+    """All active platforms with their active guides: two queries whatever the count."""
+    guides = Guide.objects.filter(active=True).order_by("position")
+    return Platform.objects.filter(active=True).prefetch_related(
+        Prefetch("guides", queryset=guides, to_attr="active_guides")
+    )
+
+
+def _guide_matches(guide: Guide, region: str, difficulty: str, kind: str) -> bool:
+    if region and not guide.applies_in(region):
+        return False
+    if difficulty and guide.difficulty != difficulty:
+        return False
+    return not kind or guide.kind == kind
+
+
+def filter_platforms(
+    platforms: QuerySet[Platform] | list[Platform],
+    *,
+    q: str = "",
+    category: str = "",
+    region: str = "",
+    difficulty: str = "",
+    kind: str = "",
+) -> list[Entry]:
+    needle = q.strip().casefold()
+    entries = []
+    for platform in platforms:
+        if needle and needle not in platform.name.casefold() and needle not in platform.slug:
+            continue
+        if category and platform.category != category:
+            continue
+        guides = [g for g in platform.active_guides if _guide_matches(g, region, difficulty, kind)]
+        if guides:
+            entries.append(Entry(platform, guides))
+    return entries

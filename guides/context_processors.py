@@ -1,0 +1,12 @@
+from django.http import HttpRequest
+
+from guides.regions import REGION_CHOICES, chosen_region, region_label
+
+
+def site(request: HttpRequest) -> dict:
+    region = chosen_region(request)
+    return {
+        "region": region,
+        "region_name": region_label(region) if region else "",
+        "region_choices": REGION_CHOICES,
+    }

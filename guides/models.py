@@ -1,0 +1,182 @@
+"""WHAT to do: platforms, their opt-out guides and steps, content versions, policy changes.
+
+Rows here are written by the content loader (`guides/loader.py`) from the YAML files
+in `guides/content/`, never edited by hand except policy changes, which editors may
+also add in the admin. Guides and steps are never deleted when they leave the files:
+they are marked inactive, because people's progress refers to them.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from guides import schema
+
+
+def _choices(enum: type) -> list[tuple[str, str]]:
+    return [(m.value, m.value.replace("-", " ").capitalize()) for m in enum]
+
+
+class Platform(models.Model):
+    slug = models.SlugField(unique=True, max_length=60)
+    name = models.CharField(max_length=200)
+    category = models.CharField(max_length=30, choices=_choices(schema.Category))
+    website = models.URLField()
+    summary = models.TextField()
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("guides:platform", args=[self.slug])
+
+
+class ContentVersion(models.Model):
+    """One immutable load of a platform's content file; old versions stay readable."""
+
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    content_hash = models.CharField(max_length=64)
+    data = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["platform", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "number"], name="version_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform.slug} v{self.number}"
+
+
+class Guide(models.Model):
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="guides")
+    slug = models.SlugField(max_length=60)
+    position = models.PositiveIntegerField(default=0)
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=_choices(schema.Kind))
+    summary = models.TextField()
+    default_state = models.CharField(max_length=200, blank=True)
+    covers = models.JSONField(default=list)
+    does_not_cover = models.JSONField(default=list)
+    regions = models.JSONField(default=list)
+    account_types = models.JSONField(default=list)
+    difficulty = models.CharField(max_length=10, choices=_choices(schema.Difficulty))
+    minutes = models.PositiveIntegerField()
+    recheck_after_days = models.PositiveIntegerField(null=True, blank=True)
+    uncertain = models.TextField(blank=True)
+    who_must_act = models.TextField(blank=True)
+    request_template = models.JSONField(null=True, blank=True)
+    alternatives = models.JSONField(default=list)
+    sources = models.JSONField(default=list)
+    version = models.ForeignKey(ContentVersion, on_delete=models.CASCADE, related_name="+")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["platform__name", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "slug"], name="guide_slug_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform.name}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("guides:guide", args=[self.platform.slug, self.slug])
+
+    @property
+    def applies_everywhere(self) -> bool:
+        return schema.ALL_REGIONS in self.regions
+
+    def applies_in(self, region: str | None) -> bool | None:
+        """True/False for a chosen region; None when the person has not chosen one."""
+        if not region:
+            return None
+        return self.applies_everywhere or region in self.regions
+
+    @property
+    def has_steps(self) -> bool:
+        return self.kind != schema.Kind.NO_OPT_OUT
+
+    @property
+    def last_verified(self):
+        dates = [s["verified_on"] for s in self.sources if s.get("verified_on")]
+        return max(dates) if dates else None
+
+
+class Step(models.Model):
+    guide = models.ForeignKey(Guide, on_delete=models.CASCADE, related_name="steps")
+    key = models.SlugField(max_length=60)
+    position = models.PositiveIntegerField(default=0)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    path = models.JSONField(default=list)
+    link = models.URLField(blank=True, max_length=500)
+    end_state = models.CharField(max_length=200, blank=True)
+    variants = models.JSONField(default=list)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["guide", "position"]
+        constraints = [models.UniqueConstraint(fields=["guide", "key"], name="step_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.guide.slug}/{self.key}"
+
+
+class PolicyChange(models.Model):
+    """A dated change of a platform's policy. Publishing one is what starts reminders."""
+
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="policy_changes")
+    date = models.DateField()
+    title = models.CharField(max_length=200)
+    summary = models.TextField()
+    source = models.URLField(blank=True, max_length=500)
+    affects = models.ManyToManyField(Guide, related_name="policy_changes", blank=True)
+    from_content = models.BooleanField(
+        default=False, help_text=_("Loaded from the platform's content file.")
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "date", "title"], name="policy_change_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d %b %Y}: {self.title}"
+
+
+class WatchedPage(models.Model):
+    """An official page the watcher fetches; declared in the platform's content file."""
+
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="watched_pages")
+    url = models.URLField(max_length=500)
+    title = models.CharField(max_length=200)
+    select = models.JSONField(default=list)
+    remove = models.JSONField(default=list)
+    keywords = models.JSONField(default=list)
+    js = models.BooleanField(default=False)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["platform", "url"]
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "url"], name="watched_page_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.url
