@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "tracker.visitors.VisitorCookieMiddleware",
 ]
 
 ROOT_URLCONF = "optout_site.urls"

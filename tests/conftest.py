@@ -96,3 +96,14 @@ def browser_type_launch_args(browser_type_launch_args):
             pytest.fail(f"Chromium not found at {CHROMIUM}")
         pytest.skip("Chromium is not installed (apt-get install chromium)")
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def smtp_sink(settings):
+    """A real SMTP server on localhost; Django's default mailer sends to it."""
+    from tests.smtp_sink import SmtpSink
+
+    sink = SmtpSink().start()
+    settings.MAILERS = sink.mailers
+    yield sink
+    sink.stop()

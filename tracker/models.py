@@ -1,4 +1,4 @@
-"""WHO did what: accounts (and, with the tracker, visitors, progress, subscriptions).
+"""WHO did what: accounts, visitors, progress, subscriptions and the reminder outbox.
 
 The user model identifies people by email alone; nobody needs a password. Staff
 get one through `createsuperuser` for the admin.
@@ -6,11 +6,18 @@ get one through `createsuperuser` for the admin.
 
 from __future__ import annotations
 
+import secrets
+import uuid
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class UserManager(BaseUserManager["User"]):
@@ -43,3 +50,145 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+
+class AccountType(models.TextChoices):
+    PERSONAL = "personal", _("Personal account")
+    WORKSPACE_ADMIN = "workspace-admin", _("Workspace admin")
+
+
+class Visitor(models.Model):
+    """A person using the site, anonymous by default.
+
+    Identified by a random id in a signed, HttpOnly cookie. Holds only what the
+    person chose: region, account type, their list of platforms. Linked to a user
+    once they sign in by email; from then on the session, not the cookie, gives
+    access to it.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.OneToOneField(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="visitor"
+    )
+    region = models.CharField(max_length=10, blank=True)
+    account_type = models.CharField(
+        max_length=20, choices=AccountType.choices, default=AccountType.PERSONAL
+    )
+    platforms = models.ManyToManyField(
+        "guides.Platform", blank=True, related_name="+", verbose_name=_("my platforms")
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # A day, not a time: enough to purge long-abandoned visitors, little to learn from.
+    last_seen_on = models.DateField(default=timezone.localdate)
+
+    def __str__(self) -> str:
+        return f"visitor {str(self.id)[:8]}"
+
+
+class Progress(models.Model):
+    """One ticked step. Step rows are never deleted, so their keys outlive edits."""
+
+    visitor = models.ForeignKey(Visitor, on_delete=models.CASCADE, related_name="progress")
+    guide = models.ForeignKey("guides.Guide", on_delete=models.CASCADE, related_name="+")
+    step = models.ForeignKey("guides.Step", on_delete=models.CASCADE, related_name="+")
+    done_at = models.DateTimeField(default=timezone.now)
+    version = models.ForeignKey(
+        "guides.ContentVersion", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["visitor", "step"], name="progress_unique_step")
+        ]
+        indexes = [models.Index(fields=["visitor", "guide"])]
+
+    def __str__(self) -> str:
+        return f"{self.visitor_id} {self.step_id}"
+
+
+class EmailToken(models.Model):
+    """A single-use, short-lived link sent by email (sign-in or subscription confirm).
+
+    Only a hash of the token is stored, so a database leak does not yield live links.
+    """
+
+    class Purpose(models.TextChoices):
+        SIGN_IN = "sign-in"
+        CONFIRM = "confirm-subscription"
+
+    purpose = models.CharField(max_length=30, choices=Purpose.choices)
+    email = models.EmailField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    subscription = models.ForeignKey(
+        "Subscription", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.purpose} for {self.email}"
+
+
+class Subscription(models.Model):
+    """An email that asked to hear about policy changes on some platforms."""
+
+    class Frequency(models.TextChoices):
+        IMMEDIATE = "immediate", _("As soon as something changes")
+        WEEKLY = "weekly", _("A weekly digest")
+
+    email = models.EmailField(unique=True)
+    visitor = models.ForeignKey(
+        Visitor, null=True, blank=True, on_delete=models.SET_NULL, related_name="subscriptions"
+    )
+    platforms = models.ManyToManyField("guides.Platform", related_name="+")
+    frequency = models.CharField(
+        max_length=10, choices=Frequency.choices, default=Frequency.IMMEDIATE
+    )
+    recheck_nudges = models.BooleanField(
+        default=False, help_text=_("Also remind me to re-check settings known to revert.")
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_token)
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    failing_since = models.DateTimeField(null=True, blank=True)
+    last_digest_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def active(self) -> bool:
+        return bool(self.confirmed_at and not self.unsubscribed_at and not self.failing_since)
+
+
+class Reminder(models.Model):
+    """The outbox: one row per (subscription, policy change). The row is the truth."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SENDING = "sending"
+        SENT = "sent"
+        FAILED = "failed"
+        SKIPPED = "skipped"
+
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="reminders"
+    )
+    change = models.ForeignKey("guides.PolicyChange", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "change"], name="reminder_unique")
+        ]
+        indexes = [models.Index(fields=["status", "claimed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id}:{self.change_id} {self.status}"
