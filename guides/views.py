@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
+from guides import hooks
 from guides.catalog import CatalogFilterForm, active_platforms, filter_platforms
 from guides.models import Guide, Platform, PolicyChange, Step
 from guides.regions import REGION_LABELS, chosen_region, region_label
@@ -26,8 +27,8 @@ class HtmxHttpRequest(HttpRequest):
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    platforms = active_platforms()
-    return render(request, "guides/home.html", {"platform_count": len(platforms)})
+    count = Platform.objects.filter(active=True).count()
+    return render(request, "guides/home.html", {"platform_count": count})
 
 
 @require_POST
@@ -44,6 +45,12 @@ def set_region(request: HttpRequest) -> HttpResponse:
             status=400,
         )
     response = HttpResponseRedirect(next_url)
+    remember_region(response, region)
+    return response
+
+
+def remember_region(response: HttpResponse, region: str) -> None:
+    """Keep the chosen region in a cookie (or forget it when empty)."""
     if region:
         response.set_cookie(
             settings.REGION_COOKIE_NAME,
@@ -54,8 +61,7 @@ def set_region(request: HttpRequest) -> HttpResponse:
             httponly=True,
         )
     else:
-        response.delete_cookie(settings.REGION_COOKIE_NAME)
-    return response
+        response.delete_cookie(settings.REGION_COOKIE_NAME, samesite="Lax")
 
 
 @require_GET
@@ -68,7 +74,7 @@ def catalog(request: HtmxHttpRequest) -> HttpResponse:
         entries = filter_platforms(active_platforms(), **form.cleaned_data)
     else:
         entries, status = [], 400
-    context = {"form": form, "entries": entries}
+    context = hooks.extend(hooks.catalog_page, request, {"form": form, "entries": entries})
     template = "guides/catalog.html#results" if request.htmx else "guides/catalog.html"
     return render(request, template, context, status=status)
 
@@ -123,7 +129,9 @@ def guide_context(request: HttpRequest, platform_slug: str, guide_slug: str) -> 
 
 @require_GET
 def guide_detail(request: HttpRequest, platform_slug: str, guide_slug: str) -> HttpResponse:
-    context = guide_context(request, platform_slug, guide_slug)
+    context = hooks.extend(
+        hooks.guide_page, request, guide_context(request, platform_slug, guide_slug)
+    )
     return render(request, "guides/guide_detail.html", context)
 
 

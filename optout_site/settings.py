@@ -223,3 +223,51 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Reminders (tracker/reminders.py, tracker/tasks.py) -------------------------------
+from celery.schedules import crontab  # noqa: E402
+
+# Reminder ids per send task; each task sends its chunk over one SMTP connection.
+REMINDER_CHUNK_SIZE = env_int("REMINDER_CHUNK_SIZE", 500)
+# Tries against one address that answers 5xx before it is marked failing.
+REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 3)
+# First retry delay in seconds after a transient SMTP error; doubles per retry, capped
+# at REMINDER_STUCK_AFTER (the sweeper takes over from there).
+REMINDER_RETRY_DELAY = env_int("REMINDER_RETRY_DELAY", 30)
+# Seconds a row may sit in pending (immediate) or sending before the sweeper re-enqueues it.
+REMINDER_STUCK_AFTER = env_int("REMINDER_STUCK_AFTER", 600)
+# A change dated more than this many days before it was published is history, not news:
+# loading a new platform's past changes emails nobody.
+REMINDER_NEWS_DAYS = env_int("REMINDER_NEWS_DAYS", 30)
+# How long a subscription confirmation link works, and how many a day one address gets.
+REMINDER_CONFIRM_HOURS = env_int("REMINDER_CONFIRM_HOURS", 48)
+REMINDER_CONFIRM_PER_DAY = env_int("REMINDER_CONFIRM_PER_DAY", 5)
+CELERY_BROKER_TRANSPORT_OPTIONS["socket_connect_timeout"] = 5
+CELERY_BEAT_SCHEDULE = {
+    "sweep-reminders": {"task": "tracker.sweep_reminders", "schedule": 60.0},
+    "weekly-digests": {
+        "task": "tracker.send_weekly_digests",
+        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
+    },
+    "recheck-nudges": {"task": "tracker.send_recheck_nudges", "schedule": crontab(minute=30, hour=7)},
+    "purge-stale-links": {"task": "tracker.purge_stale_links", "schedule": crontab(minute=15, hour=3)},
+}
+# --- end Reminders --------------------------------------------------------------------
+
+# --- Watcher (guides/watch.py, guides/tasks.py) ----------------------------------------
+# How often beat checks every watched page, and what a check may cost the platform.
+WATCH_EVERY_HOURS = env_int("WATCH_EVERY_HOURS", 6)
+WATCH_TIMEOUT = env_int("WATCH_TIMEOUT", 15)  # seconds per request
+WATCH_MAX_BYTES = env_int("WATCH_MAX_BYTES", 3_000_000)  # bigger pages are "too_large"
+WATCH_HOST_DELAY = env_int("WATCH_HOST_DELAY", 2)  # seconds between requests to one host
+WATCH_HOST_SPACING = env_int("WATCH_HOST_SPACING", 30)  # seconds between checks of one host
+# Failed checks in a row before editors hear "this page can no longer be watched".
+WATCH_ALERT_AFTER = env_int("WATCH_ALERT_AFTER", 4)
+# A version seen this recently that gave way to the stable one again is a flip, not news.
+WATCH_FLIP_DAYS = env_int("WATCH_FLIP_DAYS", 7)
+WATCH_KEEP_DAYS = env_int("WATCH_KEEP_DAYS", 90)  # snapshots nothing refers to
+CELERY_BEAT_SCHEDULE["watch-pages"] = {
+    "task": "guides.watch_all",
+    "schedule": WATCH_EVERY_HOURS * 3600.0,
+}
+# --- end Watcher ----------------------------------------------------------------------

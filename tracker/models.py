@@ -122,6 +122,11 @@ class EmailToken(models.Model):
     subscription = models.ForeignKey(
         "Subscription", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    # The anonymous visitor who asked for a sign-in link: their progress joins the
+    # account even when the link is opened in another browser.
+    visitor = models.ForeignKey(
+        Visitor, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
@@ -154,6 +159,8 @@ class Subscription(models.Model):
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     failing_since = models.DateTimeField(null=True, blank=True)
     last_digest_at = models.DateTimeField(null=True, blank=True)
+    # Re-check nudges cover guides that fell due after this time (tracker/reminders.py).
+    last_nudge_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.email

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from guides.models import Guide, PolicyChange, Step
+from guides.models import ContentVersion, Guide, PolicyChange, Step
 from tracker.models import Progress, Visitor
 
 
@@ -104,7 +105,9 @@ def states_for(
     ticks: dict[int, dict[int, Progress]] = defaultdict(dict)
     changes: dict[int, list[ChangeInfo]] = defaultdict(list)
     if visitor is not None:
-        for tick in Progress.objects.filter(visitor=visitor, guide_id__in=ids, step__active=True):
+        for tick in Progress.objects.filter(
+            visitor=visitor, guide_id__in=ids, step__active=True
+        ).select_related("step"):
             ticks[tick.guide_id][tick.step_id] = tick
         if ticks:
             rows = PolicyChange.affects.through.objects.filter(
@@ -160,31 +163,33 @@ def set_done(visitor: Visitor, step: Step, done: bool) -> None:
         Progress.objects.filter(visitor=visitor, step=step).delete()
 
 
-def recheck_all(visitor: Visitor, guide: Guide) -> None:
-    """Start a guide over: keep nothing ticked, so the person walks it again."""
-    Progress.objects.filter(visitor=visitor, guide=guide).delete()
+def mark_rechecked(visitor: Visitor, guide: Guide) -> None:
+    """The person walked the guide again after a change: their ticks count from now."""
+    Progress.objects.filter(visitor=visitor, guide=guide).update(
+        done_at=timezone.now(), version_id=guide.version_id
+    )
+
+
+def _steps_in(data: dict, guide_slug: str) -> dict[str, dict]:
+    for guide in data.get("guides", []):
+        if guide["slug"] == guide_slug:
+            return {step["key"]: step for step in guide.get("steps", [])}
+    return {}
 
 
 def changed_steps(guide: Guide, state: GuideState) -> set[str]:
-    """Keys of ticked steps whose text changed since the version the person ticked."""
-    current = {
-        s["key"]: s
-        for g in guide.version.data.get("guides", [])
-        if g["slug"] == guide.slug
-        for s in g.get("steps", [])
-    }
+    """Keys of ticked steps whose text changed since the content version they were ticked in.
+
+    Two queries at most: the current version and the older versions involved.
+    """
+    old_ids = {t.version_id for t in state.done_steps.values()} - {None, guide.version_id}
+    if not old_ids:
+        return set()
+    current = _steps_in(guide.version.data, guide.slug)
+    old = {v.pk: _steps_in(v.data, guide.slug) for v in ContentVersion.objects.filter(pk__in=old_ids)}
     changed = set()
-    by_version: dict[int, dict] = {}
     for tick in state.done_steps.values():
-        if tick.version_id in (None, guide.version_id):
-            continue
-        if tick.version_id not in by_version:
-            by_version[tick.version_id] = tick.version.data if tick.version else {}
-        old_guides = by_version[tick.version_id].get("guides", [])
-        old = {
-            s["key"]: s for g in old_guides if g["slug"] == guide.slug for s in g.get("steps", [])
-        }
-        key = tick.step.key
-        if key in old and old[key] != current.get(key):
-            changed.add(key)
+        before = old.get(tick.version_id, {}).get(tick.step.key)
+        if before is not None and before != current.get(tick.step.key):
+            changed.add(tick.step.key)
     return changed

@@ -37,3 +37,13 @@ def mailto(template_data: dict | None) -> str:
     subject = quote(template_data.get("subject", ""))
     body = quote(template_data.get("body", ""))
     return f"mailto:{to}?subject={subject}&body={body}"
+
+
+@register.filter
+def in_set(value, container) -> bool:
+    return bool(container) and value in container
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None

@@ -1,0 +1,45 @@
+"""The per-person parts of shared pages: ticks on a guide page, "my list" in the catalog.
+
+Registered into `guides.hooks` from `tracker/apps.py`. Each function adds a fixed
+number of queries, whatever the number of steps or ticks.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from guides.regions import chosen_region
+from tracker.models import Visitor
+from tracker.progress import GuideState, changed_steps, states_for
+from tracker.visitors import current_visitor
+
+
+def effective_region(request: HttpRequest, visitor: Visitor | None) -> str | None:
+    return chosen_region(request) or (visitor.region if visitor else None) or None
+
+
+def guide_state(request: HttpRequest, guide) -> tuple[Visitor | None, GuideState]:
+    visitor = current_visitor(request)
+    region = effective_region(request, visitor)
+    account_type = visitor.account_type if visitor else None
+    state = states_for(visitor, [guide], region=region, account_type=account_type)[guide.pk]
+    return visitor, state
+
+
+def guide_page_extras(request: HttpRequest, context: dict) -> dict:
+    guide = context["guide"]
+    visitor, state = guide_state(request, guide)
+    on_list = bool(visitor) and visitor.platforms.filter(pk=guide.platform_id).exists()
+    return {
+        "tracking": True,
+        "state": state,
+        "done_ids": set(state.done_steps),
+        "changed_keys": changed_steps(guide, state) if state.done_steps else set(),
+        "on_list": on_list,
+    }
+
+
+def catalog_page_extras(request: HttpRequest, context: dict) -> dict:
+    visitor = current_visitor(request)
+    ids = set(visitor.platforms.values_list("pk", flat=True)) if visitor else set()
+    return {"tracking": True, "my_platform_ids": ids}

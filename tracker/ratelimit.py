@@ -1,0 +1,38 @@
+"""Fixed-window rate limits kept in the cache (Redis in production).
+
+Clients are told apart by a keyed hash of their address that lives only in the cache
+for the length of the window: no IP address is ever written to the database or logs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+
+def _digest(value: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def client_key(request: HttpRequest) -> str:
+    return _digest("client:" + request.META.get("REMOTE_ADDR", ""))
+
+
+def email_key(email: str) -> str:
+    return _digest("email:" + email.strip().lower())
+
+
+def allow(bucket: str, key: str, *, limit: int, window: int) -> bool:
+    """Count one hit; False once `limit` hits happened within `window` seconds."""
+    name = f"rl:{bucket}:{key}"
+    cache.add(name, 0, timeout=window)
+    try:
+        count = cache.incr(name)
+    except ValueError:  # expired between add and incr
+        cache.add(name, 1, timeout=window)
+        count = 1
+    return count <= limit

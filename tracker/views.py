@@ -1,0 +1,220 @@
+"""Pages about WHO: ticking steps, "My opt-outs", preferences, sign-in, export and erase."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from guides.models import Guide, Platform, Step
+from guides.views import HtmxHttpRequest, remember_region
+from tracker import accounts, dashboard, export, progress, ratelimit
+from tracker.forms import DeleteForm, PreferencesForm, SignInForm, TickForm
+from tracker.pages import guide_state
+from tracker.visitors import BadVisitorCookie, clear_cookie, current_visitor, ensure_visitor
+
+
+def _bad_cookie(request: HttpRequest) -> HttpResponse:
+    response = render(request, "tracker/bad_cookie.html", status=400)
+    clear_cookie(response)
+    return response
+
+
+def _get_step(platform_slug: str, guide_slug: str, step_key: str) -> Step:
+    return get_object_or_404(
+        Step.objects.select_related("guide__platform"),
+        guide__platform__slug=platform_slug,
+        guide__platform__active=True,
+        guide__slug=guide_slug,
+        guide__active=True,
+        key=step_key,
+        active=True,
+    )
+
+
+def _back(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return fallback
+
+
+@require_POST
+def tick(request: HtmxHttpRequest, platform_slug: str, guide_slug: str, step_key: str) -> HttpResponse:
+    step = _get_step(platform_slug, guide_slug, step_key)
+    form = TickForm(request.POST)
+    if not form.is_valid():
+        return render(request, "tracker/bad_request.html", {"form": form}, status=400)
+    try:
+        visitor = ensure_visitor(request)
+    except BadVisitorCookie:
+        return _bad_cookie(request)
+    progress.set_done(visitor, step, form.cleaned_data["done"])
+    guide = step.guide
+    if not request.htmx:
+        return redirect(f"{guide.get_absolute_url()}#step-{step.key}")
+    _, state = guide_state(request, guide)
+    context = {
+        "step": step,
+        "guide": guide,
+        "platform": guide.platform,
+        "state": state,
+        "done_ids": set(state.done_steps),
+        "tracking": True,
+        "changed_keys": set(),
+    }
+    html = render_to_string("guides/guide_detail.html#step-row", context, request)
+    html += render_to_string("guides/guide_detail.html#progress", context | {"oob": True}, request)
+    return HttpResponse(html)
+
+
+@require_POST
+def rechecked(request: HttpRequest, platform_slug: str, guide_slug: str) -> HttpResponse:
+    """The person looked again after a policy change: their ticks count from now."""
+    guide = get_object_or_404(Guide, platform__slug=platform_slug, slug=guide_slug, active=True)
+    visitor = current_visitor(request)
+    if visitor is not None:
+        progress.mark_rechecked(visitor, guide)
+    messages.success(request, _("Thanks: marked as re-checked today."))
+    return redirect(guide)
+
+
+@require_GET
+def my_opt_outs(request: HttpRequest) -> HttpResponse:
+    visitor = current_visitor(request)
+    context = dashboard.build(request, visitor)
+    context["preferences"] = PreferencesForm(
+        initial={
+            "region": context["region"] or "",
+            "account_type": visitor.account_type if visitor else "personal",
+        }
+    )
+    return render(request, "tracker/dashboard.html", context)
+
+
+@require_POST
+def choose_platform(request: HtmxHttpRequest, slug: str, action: str) -> HttpResponse:
+    platform = get_object_or_404(Platform, slug=slug, active=True)
+    try:
+        visitor = ensure_visitor(request)
+    except BadVisitorCookie:
+        return _bad_cookie(request)
+    if action == "add":
+        visitor.platforms.add(platform)
+    else:
+        visitor.platforms.remove(platform)
+    target = _back(request, reverse("tracker:dashboard"))
+    if request.htmx:
+        context = {"platform": platform, "on_list": action == "add", "next_url": target}
+        return render(request, "tracker/list_button.html", context)
+    return HttpResponseRedirect(target)
+
+
+@require_POST
+def preferences(request: HttpRequest) -> HttpResponse:
+    form = PreferencesForm(request.POST)
+    if not form.is_valid():
+        return render(request, "tracker/bad_request.html", {"form": form}, status=400)
+    try:
+        visitor = ensure_visitor(request)
+    except BadVisitorCookie:
+        return _bad_cookie(request)
+    visitor.region = form.cleaned_data["region"]
+    visitor.account_type = form.cleaned_data["account_type"]
+    visitor.save(update_fields=["region", "account_type"])
+    response = redirect("tracker:dashboard")
+    remember_region(response, visitor.region)
+    messages.success(request, _("Your choices were saved."))
+    return response
+
+
+@require_GET
+def download_json(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(export.as_json(request, current_visitor(request)),
+                            content_type="application/json")
+    response["Content-Disposition"] = 'attachment; filename="optout-my-data.json"'
+    return response
+
+
+@require_GET
+def download_csv(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(export.as_csv(request, current_visitor(request)),
+                            content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="optout-progress.csv"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def delete_everything(request: HttpRequest) -> HttpResponse:
+    form = DeleteForm(request.POST or None)
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "tracker/delete.html", {"form": form}, status=400)
+        try:
+            visitor = current_visitor(request, strict=True)
+        except BadVisitorCookie:
+            visitor = None
+        export.erase(request, visitor)
+        logout(request)
+        response = redirect("tracker:deleted")
+        clear_cookie(response)
+        remember_region(response, "")
+        return response
+    return render(request, "tracker/delete.html", {"form": form})
+
+
+@require_GET
+def deleted(request: HttpRequest) -> HttpResponse:
+    return render(request, "tracker/deleted.html")
+
+
+@require_http_methods(["GET", "POST"])
+def signin(request: HttpRequest) -> HttpResponse:
+    form = SignInForm(request.POST or None)
+    if request.method == "GET":
+        return render(request, "tracker/signin.html", {"form": form})
+    if not form.is_valid():
+        return render(request, "tracker/signin.html", {"form": form}, status=400)
+    if not ratelimit.allow("signin-client", ratelimit.client_key(request), limit=10, window=3600):
+        return render(request, "tracker/signin.html", {"form": form, "limited": True}, status=429)
+    email = form.cleaned_data["email"]
+    # Per address, quietly: the answer must not tell whether anything was sent.
+    if ratelimit.allow("signin-email", ratelimit.email_key(email), limit=3, window=900):
+        accounts.send_sign_in_link(email, current_visitor(request))
+    return render(request, "tracker/signin_sent.html", {"email": email})
+
+
+@require_http_methods(["GET", "POST"])
+def signin_link(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method == "GET":
+        try:
+            row = accounts.find_token("sign-in", token)
+        except accounts.TokenInvalid:
+            return render(request, "tracker/link_invalid.html", status=410)
+        return render(request, "tracker/signin_confirm.html", {"email": row.email})
+    try:
+        accounts.sign_in(request, token)
+    except accounts.TokenInvalid:
+        return render(request, "tracker/link_invalid.html", status=410)
+    except BadVisitorCookie:
+        return _bad_cookie(request)
+    messages.success(request, _("You are signed in. Your progress is kept with your account."))
+    response = redirect("tracker:dashboard")
+    clear_cookie(response)
+    return response
+
+
+@require_POST
+def signout(request: HtmxHttpRequest) -> HttpResponse:
+    logout(request)
+    target = reverse("guides:home")
+    response = HttpResponseClientRedirect(target) if request.htmx else redirect(target)
+    clear_cookie(response)
+    return response
