@@ -249,8 +249,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tracker.send_weekly_digests",
         "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
     },
-    "recheck-nudges": {"task": "tracker.send_recheck_nudges", "schedule": crontab(minute=30, hour=7)},
-    "purge-stale-links": {"task": "tracker.purge_stale_links", "schedule": crontab(minute=15, hour=3)},
+    "recheck-nudges": {
+        "task": "tracker.send_recheck_nudges",
+        "schedule": crontab(minute=30, hour=7),
+    },
+    "purge-stale-links": {
+        "task": "tracker.purge_stale_links",
+        "schedule": crontab(minute=15, hour=3),
+    },
 }
 # --- end Reminders --------------------------------------------------------------------
 

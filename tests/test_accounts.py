@@ -123,9 +123,10 @@ def test_sign_in_merges_anonymous_progress_union_newest_wins(content):
     assert ticks[s[1].pk] == newest
     assert list(account.platforms.values_list("slug", flat=True)) == ["reddit"]
     for device in (laptop, phone):
-        assert "3 of 4 steps done." in device.get(
-            "/platforms/linkedin/generative-ai-training/"
-        ).content.decode()
+        assert (
+            "3 of 4 steps done."
+            in device.get("/platforms/linkedin/generative-ai-training/").content.decode()
+        )
 
 
 def test_sign_out_leaves_progress_with_the_account(content):

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from guides.models import Guide, PolicyChange, Step
 from guides.signals import publish
-from tracker.models import Progress, Visitor
 from tests.factories import make_guide, make_platform
+from tracker.models import Progress, Visitor
 
 pytestmark = pytest.mark.django_db
 
@@ -232,8 +232,12 @@ def test_edited_step_is_flagged_and_new_steps_show_not_done(client, content, tmp
     steps[2]["title"] = "Switch off “Use my data for training content creation AI models”"
     steps.append({"key": "new-step", "title": "A new step"})
     data["policy_changes"].append(
-        {"date": str(timezone.localdate()), "title": "Toggle moved", "summary": "Moved.",
-         "affects": ["generative-ai-training"]}
+        {
+            "date": str(timezone.localdate()),
+            "title": "Toggle moved",
+            "summary": "Moved.",
+            "affects": ["generative-ai-training"],
+        }
     )
     shutil.copytree(settings.CONTENT_DIR, tmp_path, dirs_exist_ok=True)
     (tmp_path / "linkedin.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
@@ -302,9 +306,7 @@ def _many(n: int, visitor_client: Client) -> str:
         make_guide(platform, steps=3)
         visitor_client.post(f"/me/platforms/{platform.slug}/add/")
         for step in guide.steps.all()[:4]:
-            visitor_client.post(
-                f"/me/tick/{platform.slug}/{guide.slug}/{step.key}/", {"done": "1"}
-            )
+            visitor_client.post(f"/me/tick/{platform.slug}/{guide.slug}/{step.key}/", {"done": "1"})
     return guide.get_absolute_url()
 
 

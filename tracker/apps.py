@@ -6,10 +6,9 @@ class TrackerConfig(AppConfig):
     verbose_name = "Tracker"
 
     def ready(self) -> None:
-        from guides.signals import policy_change_published
-        from tracker import tasks
+        from guides import hooks
+        from tracker import pages
 
-        # Publishing a policy change (guides never imports tracker) starts reminders.
-        policy_change_published.connect(
-            tasks.on_policy_change_published, dispatch_uid="tracker.reminders"
-        )
+        # guides never imports tracker: tracker plugs its per-person parts into guide pages.
+        hooks.guide_page.append(pages.guide_page_extras)
+        hooks.catalog_page.append(pages.catalog_page_extras)
