@@ -1,4 +1,4 @@
-""""My opt-outs": the person's platforms, each guide's status, and progress bars."""
+""" "My opt-outs": the person's platforms, each guide's status, and progress bars."""
 
 from __future__ import annotations
 

@@ -67,8 +67,11 @@ def collect(request: HttpRequest, visitor: Visitor | None) -> dict:
             "confirmed_at": s.confirmed_at.isoformat() if s.confirmed_at else None,
             "unsubscribed_at": s.unsubscribed_at.isoformat() if s.unsubscribed_at else None,
             "reminders": [
-                {"change": r.change.title, "status": r.status,
-                 "sent_at": r.sent_at.isoformat() if r.sent_at else None}
+                {
+                    "change": r.change.title,
+                    "status": r.status,
+                    "sent_at": r.sent_at.isoformat() if r.sent_at else None,
+                }
                 for r in s.reminders.select_related("change")
             ],
         }
@@ -102,10 +105,15 @@ def as_csv(request: HttpRequest, visitor: Visitor | None) -> str:
             if not step.active:
                 continue
             tick = ticks.get(step.pk)
-            writer.writerow([
-                guide.platform.name, guide.title, step.title,
-                "yes" if tick else "no", tick.done_at.isoformat() if tick else "",
-            ])
+            writer.writerow(
+                [
+                    guide.platform.name,
+                    guide.title,
+                    step.title,
+                    "yes" if tick else "no",
+                    tick.done_at.isoformat() if tick else "",
+                ]
+            )
     return out.getvalue()
 
 

@@ -186,7 +186,9 @@ def changed_steps(guide: Guide, state: GuideState) -> set[str]:
     if not old_ids:
         return set()
     current = _steps_in(guide.version.data, guide.slug)
-    old = {v.pk: _steps_in(v.data, guide.slug) for v in ContentVersion.objects.filter(pk__in=old_ids)}
+    old = {
+        v.pk: _steps_in(v.data, guide.slug) for v in ContentVersion.objects.filter(pk__in=old_ids)
+    }
     changed = set()
     for tick in state.done_steps.values():
         before = old.get(tick.version_id, {}).get(tick.step.key)

@@ -41,13 +41,17 @@ def _get_step(platform_slug: str, guide_slug: str, step_key: str) -> Step:
 
 def _back(request: HttpRequest, fallback: str) -> str:
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    ):
         return target
     return fallback
 
 
 @require_POST
-def tick(request: HtmxHttpRequest, platform_slug: str, guide_slug: str, step_key: str) -> HttpResponse:
+def tick(
+    request: HtmxHttpRequest, platform_slug: str, guide_slug: str, step_key: str
+) -> HttpResponse:
     step = _get_step(platform_slug, guide_slug, step_key)
     form = TickForm(request.POST)
     if not form.is_valid():
@@ -137,16 +141,18 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def download_json(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(export.as_json(request, current_visitor(request)),
-                            content_type="application/json")
+    response = HttpResponse(
+        export.as_json(request, current_visitor(request)), content_type="application/json"
+    )
     response["Content-Disposition"] = 'attachment; filename="optout-my-data.json"'
     return response
 
 
 @require_GET
 def download_csv(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(export.as_csv(request, current_visitor(request)),
-                            content_type="text/csv; charset=utf-8")
+    response = HttpResponse(
+        export.as_csv(request, current_visitor(request)), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = 'attachment; filename="optout-progress.csv"'
     return response
 
