@@ -1,0 +1,67 @@
+"""Helpers shared by the watcher's Django tests: watched pages on the local PageServer.
+
+The corpus in pages/ was recorded from https://help.example, and its links are a mix
+of relative and absolute ones, as on real sites. So watched pages keep that URL, and
+`HostsFile` sends requests for help.example to the local server, like an /etc/hosts
+entry would: the requests are real HTTP, only the address is looked up differently.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from server import PageServer
+
+from guides import watch
+from guides.fetch import HostThrottle
+from guides.models import Platform, WatchedPage
+from tests.factories import make_platform
+
+HOST = "help.example"
+REMOVE = [".feedback", ".related-articles"]
+KEYWORDS = ["train", "default", "region", "European Union"]
+
+
+class HostsFile(requests.Session):
+    """A session that connects to the PageServer for `HOST`, and elsewhere as usual."""
+
+    def __init__(self, site: PageServer) -> None:
+        super().__init__()
+        self.site = site
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any):
+        parts = urlsplit(str(url))
+        if parts.hostname == HOST:
+            url = self.site.url(parts.path + (f"?{parts.query}" if parts.query else ""))
+        return super().request(method, url, *args, **kwargs)
+
+
+def fast(site: PageServer) -> dict[str, Any]:
+    """Fetch options for tests: no spacing between requests, no backoff, short timeouts."""
+    return {
+        "throttle": HostThrottle(0),
+        "backoff": 0,
+        "timeout": 2,
+        "session": HostsFile(site),
+    }
+
+
+def make_page(path: str = "/help", platform: Platform | None = None, **kw: Any) -> WatchedPage:
+    values: dict[str, Any] = {
+        "url": f"https://{HOST}{path}",
+        "title": "Generative AI training help page",
+        "select": ["main"],
+        "remove": REMOVE,
+        "keywords": KEYWORDS,
+    }
+    values.update(kw)
+    return WatchedPage.objects.create(platform=platform or make_platform(), **values)
+
+
+def check(site: PageServer, page: WatchedPage, **options: Any) -> watch.CheckResult:
+    result = watch.check_page(page.pk, **(fast(site) | options))
+    assert result is not None
+    page.refresh_from_db()
+    return result
