@@ -174,7 +174,8 @@ def _read(page: WatchedPage, options: dict[str, Any], *, conditional: bool) -> _
 
 def _save(page: WatchedPage, read: _Read, hash_: str, *, keep: bool = True) -> Snapshot:
     failed = read.outcome not in READ
-    raw = (read.result.body or "") if keep else ""
+    # PostgreSQL text cannot hold NUL, which corrupt pages do contain.
+    raw = (read.result.body or "").replace("\x00", "") if keep else ""
     result = read.result
     return Snapshot.objects.create(
         page=page,
@@ -183,9 +184,9 @@ def _save(page: WatchedPage, read: _Read, hash_: str, *, keep: bool = True) -> S
         final_url=result.final_url[:1000],
         etag=(result.etag or "")[:300],
         last_modified=(result.last_modified or "")[:100],
-        error=read.error[:300],
+        error=read.error.replace("\x00", "")[:300],
         raw=raw[: FAILURE_RAW_CAP if failed else RAW_CAP],
-        text=read.text if keep else "",
+        text=read.text.replace("\x00", "") if keep else "",
         hash=hash_,
     )
 
