@@ -18,3 +18,7 @@ def extend(hooks: list[PageHook], request: HttpRequest, context: dict) -> dict:
     for hook in hooks:
         context.update(hook(request, context))
     return context
+
+
+# Callables `(request) -> str` naming whose page this is, for guides.pagecache keys.
+page_cache_key: list[Callable[[HttpRequest], str]] = []

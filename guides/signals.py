@@ -8,6 +8,7 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
+from guides.cache import bump_content_stamp
 from guides.models import PolicyChange
 
 # Sent with `change_id` once, after the commit that published the change.
@@ -22,7 +23,10 @@ def publish(change: PolicyChange) -> bool:
     if not claimed:
         return False
     change_id = change.pk
-    transaction.on_commit(
-        lambda: policy_change_published.send(sender=PolicyChange, change_id=change_id)
-    )
+
+    def announce() -> None:
+        bump_content_stamp()  # statuses ("needs re-check") on cached pages change now
+        policy_change_published.send(sender=PolicyChange, change_id=change_id)
+
+    transaction.on_commit(announce)
     return True

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+
+log = logging.getLogger(__name__)
 
 
 def _digest(value: str) -> str:
@@ -29,10 +32,14 @@ def email_key(email: str) -> str:
 def allow(bucket: str, key: str, *, limit: int, window: int) -> bool:
     """Count one hit; False once `limit` hits happened within `window` seconds."""
     name = f"rl:{bucket}:{key}"
-    cache.add(name, 0, timeout=window)
     try:
-        count = cache.incr(name)
-    except ValueError:  # expired between add and incr
-        cache.add(name, 1, timeout=window)
-        count = 1
+        cache.add(name, 0, timeout=window)
+        try:
+            count = cache.incr(name)
+        except ValueError:  # expired between add and incr
+            cache.add(name, 1, timeout=window)
+            count = 1
+    except Exception as exc:  # noqa: BLE001 - cache down: let people sign in
+        log.warning("rate limit cache unavailable: %s", exc.__class__.__name__)
+        return True
     return count <= limit

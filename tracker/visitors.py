@@ -7,12 +7,15 @@ access to it; the cookie alone no longer does.
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from guides.cache import safe_get, safe_set
 from tracker.models import Progress, Visitor
 
 COOKIE_SALT = "tracker.visitor"
@@ -97,13 +100,20 @@ def clear_cookie(response: HttpResponse) -> None:
 
 
 class VisitorCookieMiddleware:
-    """Sets the cookie for a visitor created during the request; refreshes last_seen_on."""
+    """Sets the cookie for a visitor created during the request; refreshes last_seen_on;
+    after any unsafe request, bumps the person's page-cache stamp."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        writes = request.method not in SAFE_METHODS
+        before = person(request) if writes else None
         response = self.get_response(request)
+        if writes:
+            # Any write may change what this person's cached pages show (sign-in too).
+            bump_person(before)
+            bump_person(person(request))
         new = getattr(request, "_set_visitor_cookie", None)
         if new is not None:
             set_cookie(response, new)
@@ -144,3 +154,28 @@ def merge_into(source: Visitor, target: Visitor) -> None:
         target.save(update_fields=changed)
     source.subscriptions.update(visitor=target)
     source.delete()
+
+
+PERSON_STAMP = "tracker:person-stamp:{}"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+
+
+def person(request: HttpRequest) -> str:
+    """Whose page this is, without touching the database: user, signed visitor, or anon."""
+    if request.user.is_authenticated:
+        return f"u{request.user.pk}"
+    raw = request.get_signed_cookie(settings.VISITOR_COOKIE_NAME, default=None, salt=COOKIE_SALT)
+    return f"v{raw}" if raw else "anon"
+
+
+def person_cache_key(request: HttpRequest) -> str:
+    """For guides.pagecache: the person plus a stamp bumped on each of their writes."""
+    who = person(request)
+    if who == "anon":
+        return who
+    return f"{who}:{safe_get(PERSON_STAMP.format(who), '0')}"
+
+
+def bump_person(who: str) -> None:
+    if who != "anon":
+        safe_set(PERSON_STAMP.format(who), str(time.time_ns()), settings.VISITOR_COOKIE_AGE)

@@ -1,0 +1,109 @@
+"""Whole-page caching: fast for everyone, never one person's page for another, and a
+content change visible at once."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+
+import pytest
+import yaml
+from django.core import mail
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from guides.models import Step
+
+pytestmark = pytest.mark.django_db
+
+GUIDE = "/platforms/linkedin/generative-ai-training/"
+
+
+def queries(client: Client, url: str) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries), response.content.decode()
+
+
+def first_step() -> Step:
+    return Step.objects.get(key="open-data-privacy", guide__slug="generative-ai-training")
+
+
+@pytest.mark.parametrize("url", ["/", "/platforms/", "/platforms/linkedin/", GUIDE])
+def test_second_visit_is_served_from_cache_without_queries(client, content, url):
+    first, html = queries(client, url)
+    again, cached = queries(Client(), url)
+    assert first > 0 and again == 0
+    strip = lambda h: re.sub(r'value="[^"]{64}"', "", h)  # noqa: E731 - csrf tokens differ
+    assert strip(html) == strip(cached)
+
+
+def test_cached_page_carries_a_fresh_working_csrf_token(content):
+    Client().get(GUIDE)  # warm the cache with someone else's render
+    client = Client(enforce_csrf_checks=True)
+    html = client.get(GUIDE).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    assert "\x00" not in html and len(token) == 64
+    response = client.post(
+        "/me/tick/linkedin/generative-ai-training/open-data-privacy/",
+        {"done": "1", "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 302
+
+
+def test_one_persons_progress_is_never_shown_to_another(content):
+    alice, bob = Client(), Client()
+    step = first_step()
+    alice.post(f"/me/tick/linkedin/{step.guide.slug}/{step.key}/", {"done": "1"})
+    bob.post("/me/platforms/reddit/add/")  # bob is a visitor too, with his own stamp
+    assert "1 of 4 steps done." in alice.get(GUIDE).content.decode()
+    assert "1 of 4 steps done." in alice.get(GUIDE).content.decode()  # cached for alice
+    for _ in range(2):
+        assert "0 of 4 steps done." in bob.get(GUIDE).content.decode()
+    assert "1 of 4 steps done." not in Client().get(GUIDE).content.decode()
+    assert ">LinkedIn</a>" not in bob.get("/me/").content.decode()
+
+
+def test_own_write_is_visible_at_once_on_every_device(content):
+    laptop, phone = Client(), Client()
+    for device in (laptop, phone):
+        device.post("/me/signin/", {"email": "me@example.org"})
+        link = re.search(r"/me/signin/\S+/", mail.outbox[-1].body).group(0)
+        device.post(link)
+    assert "0 of 4 steps done." in laptop.get(GUIDE).content.decode()  # now cached
+    step = first_step()
+    phone.post(f"/me/tick/linkedin/{step.guide.slug}/{step.key}/", {"done": "1"})
+    assert "1 of 4 steps done." in laptop.get(GUIDE).content.decode()
+
+
+def test_synced_content_change_is_visible_at_once(client, content, tmp_path, settings):
+    assert "Open your data privacy settings" in client.get(GUIDE).content.decode()
+    shutil.copytree(settings.CONTENT_DIR, tmp_path, dirs_exist_ok=True)
+    data = yaml.safe_load((tmp_path / "linkedin.yaml").read_text())
+    data["guides"][0]["steps"][0]["title"] = "Open Settings and Privacy"
+    (tmp_path / "linkedin.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    call_command("sync_guides", "--dir", str(tmp_path), stdout=io.StringIO())
+    html = client.get(GUIDE).content.decode()
+    assert "Open Settings and Privacy" in html and "Open your data privacy settings" not in html
+
+
+def test_page_with_a_flash_message_is_not_cached(client, content):
+    client.get(GUIDE)
+    response = client.post("/me/rechecked/linkedin/generative-ai-training/", follow=True)
+    assert "marked as re-checked today" in response.content.decode()
+    assert "marked as re-checked today" not in client.get(GUIDE).content.decode()
+
+
+def test_pages_still_render_when_the_cache_is_down(client, content, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+    for url in ["/", "/platforms/", GUIDE, "/me/"]:
+        assert client.get(url).status_code == 200
