@@ -8,8 +8,8 @@ import io
 import json
 
 import pytest
-from django.core.management import call_command
 from django.core.cache import cache
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
