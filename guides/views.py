@@ -20,6 +20,7 @@ from guides.catalog import CatalogFilterForm, active_platforms, filter_platforms
 from guides.models import Guide, Platform, PolicyChange, Step
 from guides.pagecache import cached_page
 from guides.regions import REGION_LABELS, chosen_region, region_label
+from guides.watch import status_for_guide
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -128,6 +129,7 @@ def guide_context(request: HttpRequest, platform_slug: str, guide_slug: str) -> 
         "changes": changes,
         "applies": guide.applies_in(region),
         "region_names": [region_label(r) for r in guide.regions],
+        "watch_pages": status_for_guide(guide),
     }
 
 

@@ -54,6 +54,7 @@ def test_linkedin_guide_is_complete(client, content):
         "3 Nov 2025",
         "Switzerland, Canada and Hong Kong",
         "What it does not cover",
+        "Official pages we watch for this guide",
     ]:
         assert text in html, text
     form = client.get("/platforms/linkedin/object-to-ai-processing/").content.decode()
