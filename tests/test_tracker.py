@@ -332,3 +332,15 @@ def test_queries_are_constant_with_more_platforms_and_ticks(page):
             assert client.get(url).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+def test_account_type_decides_whether_owner_only_guides_apply(client, content):
+    client.post("/me/platforms/slack/add/")
+    client.post("/me/preferences/", {"region": "", "account_type": "personal"})
+    html = client.get("/me/").content.decode()
+    owner_row = html[html.index("Opt your workspace out by emailing Slack") :][:400]
+    assert "Not applicable" in owner_row
+    client.post("/me/preferences/", {"region": "", "account_type": "workspace-admin"})
+    html = client.get("/me/").content.decode()
+    owner_row = html[html.index("Opt your workspace out by emailing Slack") :][:400]
+    assert "Not started" in owner_row
