@@ -7,9 +7,14 @@ class TrackerConfig(AppConfig):
 
     def ready(self) -> None:
         from guides import hooks
-        from tracker import pages, visitors
+        from guides.signals import policy_change_published
+        from tracker import pages, tasks, visitors
 
-        # guides never imports tracker: tracker plugs its per-person parts into guide pages.
+        # guides never imports tracker: tracker plugs its per-person parts into guide
+        # pages, and publishing a policy change starts reminders.
         hooks.guide_page.append(pages.guide_page_extras)
         hooks.catalog_page.append(pages.catalog_page_extras)
         hooks.page_cache_key.append(visitors.person_cache_key)
+        policy_change_published.connect(
+            tasks.on_policy_change_published, dispatch_uid="tracker.reminders"
+        )

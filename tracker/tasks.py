@@ -1,0 +1,155 @@
+"""Celery tasks for reminders. Each takes ids, re-reads its rows, and is safe to run twice.
+
+The work itself lives in tracker/reminders.py; these wrappers only enqueue, retry and
+log. `enqueue` never lets a broker outage break the caller: the rows in the database
+are the truth, and the sweeper (beat, every minute) hands out whatever a lost
+message would have.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+import redis.exceptions
+from celery import shared_task
+from celery.exceptions import MaxRetriesExceededError
+from django.conf import settings
+from django.db import transaction
+from kombu.exceptions import OperationalError
+
+from tracker import reminders, subscribers
+
+log = logging.getLogger(__name__)
+
+BROKER_ERRORS = (OperationalError, redis.exceptions.RedisError, OSError)
+MAX_RETRIES = 8
+
+
+def enqueue(task, *args) -> bool:
+    """Send a task to the broker; on a broker outage log it and return False."""
+    try:
+        task.apply_async(
+            args,
+            retry=True,
+            retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5},
+        )
+    except BROKER_ERRORS as exc:
+        log.warning("broker unavailable, %s%s left to the sweeper: %s", task.name, args, exc)
+        return False
+    return True
+
+
+def on_policy_change_published(sender, change_id: int, **kwargs) -> None:
+    """Receiver of guides.signals.policy_change_published (connected in apps.py)."""
+    enqueue(fan_out, change_id)
+
+
+def retry_delay(retries: int) -> int:
+    return min(settings.REMINDER_RETRY_DELAY * 2**retries, settings.REMINDER_STUCK_AFTER)
+
+
+def _retry(task, ids: list, what: str) -> None:
+    if not ids:
+        return
+    if task.request.is_eager:  # no broker to wait in: the sweeper retries them
+        log.warning("%s: %s to try again later", what, len(ids))
+        return
+    try:
+        raise task.retry(
+            args=[ids], countdown=retry_delay(task.request.retries), max_retries=MAX_RETRIES
+        )
+    except MaxRetriesExceededError:
+        log.warning("%s: giving up retrying %s; the sweeper has them", what, len(ids))
+
+
+@shared_task(name="tracker.fan_out")
+def fan_out(change_id: int) -> None:
+    """Write a Reminder row for each confirmed follower of the change's platform, then
+    wake the senders in chunks.
+
+    Invariant: at most one row per (subscription, change), by the unique constraint
+    and a bulk insert that ignores conflicts; so a second run adds nothing, and the
+    chunks it enqueues again are harmless (sending claims rows first).
+    """
+    with transaction.atomic():
+        for chunk in reminders.fan_out(change_id):
+            transaction.on_commit(partial(enqueue, send_reminders, chunk))
+
+
+@shared_task(name="tracker.send_reminders", bind=True)
+def send_reminders(self, reminder_ids: list[int]) -> None:
+    """Send the pending reminders among `reminder_ids` over one SMTP connection.
+
+    Invariant: a row is emailed only by the run that moved it pending → sending, and
+    is marked sent under that claim before the message is complete; rows that are
+    not pending (sent, skipped, claimed elsewhere) are left alone. Transient trouble
+    puts rows back to pending and retries them with backoff.
+    """
+    outcome = reminders.send_batch(reminder_ids)
+    _retry(self, outcome.retry, "send_reminders")
+
+
+@shared_task(name="tracker.send_digest", bind=True)
+def send_digest(self, subscription_id: int) -> None:
+    """One email with all pending reminders of a weekly subscription.
+
+    Invariant: the digest covers exactly the rows it claimed, and marks them sent
+    all together or not at all; a run with nothing pending sends nothing.
+    """
+    outcome = reminders.send_digest(subscription_id)
+    if outcome.retry and not self.request.is_eager:
+        try:
+            raise self.retry(countdown=retry_delay(self.request.retries), max_retries=MAX_RETRIES)
+        except MaxRetriesExceededError:
+            log.warning("digest for %s: giving up retrying; the sweeper has it", subscription_id)
+
+
+@shared_task(name="tracker.send_weekly_digests")
+def send_weekly_digests() -> None:
+    """Beat, weekly. Invariant: enqueues a digest per weekly subscription with pending
+    rows; a digest with nothing left to claim sends nothing, so a rerun is harmless."""
+    for sub_id in reminders.digests_due():
+        enqueue(send_digest, sub_id)
+
+
+@shared_task(name="tracker.send_recheck_nudge")
+def send_recheck_nudge(subscription_id: int) -> None:
+    """Nudge one subscriber about finished guides whose setting tends to revert.
+
+    Invariant: a guide's re-check date is nudged about once: sending claims by moving
+    last_nudge_at forward with a conditional UPDATE, just before the message is
+    complete; a failed send moves it back.
+    """
+    reminders.send_recheck_nudge(subscription_id)
+
+
+@shared_task(name="tracker.send_recheck_nudges")
+def send_recheck_nudges() -> None:
+    """Beat, daily. Invariant: only enqueues; each subscription's task decides and claims."""
+    for sub_id in reminders.nudge_candidates():
+        enqueue(send_recheck_nudge, sub_id)
+
+
+@shared_task(name="tracker.sweep_reminders")
+def sweep_reminders() -> None:
+    """Beat, every minute: hand out again what a dead worker or lost message left.
+
+    Invariant: only changes the database state from sending back to pending for
+    rows claimed longer than REMINDER_STUCK_AFTER ago; everything else it does is
+    enqueueing tasks that claim before they act.
+    """
+    found = reminders.sweep()
+    for change_id in found.changes:
+        enqueue(fan_out, change_id)
+    for chunk in found.chunks:
+        enqueue(send_reminders, chunk)
+    for sub_id in found.digests:
+        enqueue(send_digest, sub_id)
+
+
+@shared_task(name="tracker.purge_stale_links")
+def purge_stale_links() -> None:
+    """Beat, daily. Invariant: deletes only spent/expired confirmation links and
+    subscriptions nobody confirmed within a week."""
+    subscribers.purge_stale_links()
