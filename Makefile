@@ -43,8 +43,25 @@ format: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(PY) bench/run.py
 
+# Full stack (Procfile: gunicorn, Celery worker, Celery beat) against PostgreSQL and Redis.
+# Defaults point at local servers; override DATABASE_URL / REDIS_URL / SMTP_* as needed.
+STACK_ENV := DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/optout_site} \
+             REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0}
+
+UP_PORT ?= 8000
+
 up: $(VENV)/.dev
-	$(VENV)/bin/honcho start
+	$(STACK_ENV) $(MANAGE) migrate --noinput
+	$(STACK_ENV) $(MANAGE) sync_guides
+	$(STACK_ENV) $(VENV)/bin/honcho start --port $(UP_PORT)
+
+# One more worker (e.g. on another machine sharing the same DATABASE_URL and REDIS_URL).
+worker: $(VENV)/.runtime
+	$(STACK_ENV) $(VENV)/bin/celery -A optout_site worker --loglevel INFO
+
+# Exactly one beat for the whole deployment.
+beat: $(VENV)/.runtime
+	$(STACK_ENV) $(VENV)/bin/celery -A optout_site beat --loglevel INFO
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3
