@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
-from kit import HOST, check, fast, make_page
+from kit import HOST, check, eager_celery, fast, make_page
 from server import PageServer, Reply
 
 from guides import watch
@@ -443,7 +443,6 @@ def test_watch_pages_command_checks_one_platform(site: PageServer, settings) -> 
 
 def test_watch_all_task_checks_every_active_page(site: PageServer, settings) -> None:
     from guides import tasks
-    from optout_site.celery import app
 
     settings.WATCH_HOST_DELAY, settings.WATCH_BACKOFF, settings.WATCH_TIMEOUT = 0, 0, 2
     platform = make_platform()
@@ -452,12 +451,8 @@ def test_watch_all_task_checks_every_active_page(site: PageServer, settings) -> 
     make_page(platform=platform, url=site.url("/gone"), active=False)
     site.route("/help", Reply(page="help_v1.html"))
     site.route("/terms", Reply(page="help_v1.html"))
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    try:
+    with eager_celery():
         assert tasks.watch_all.delay([platform.slug]).get() == 2
-    finally:
-        app.conf.task_always_eager = eager
     assert WatchedPage.objects.filter(platform=platform, stable_hash="").count() == 1  # /gone
     assert (len(site.hits("/help")), len(site.hits("/terms")), site.hits("/gone")) == (1, 1, [])
 

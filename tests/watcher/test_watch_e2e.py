@@ -11,11 +11,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from kit import check, make_page
+from kit import check, eager_celery, make_page
 from server import PageServer, Reply
 
 from guides.models import DetectedChange, PolicyChange
-from optout_site.celery import app as celery_app
 from tests.factories import make_guide, make_platform
 from tracker.models import Reminder, Subscription, User
 
@@ -29,12 +28,9 @@ def site() -> Iterator[PageServer]:
 
 
 @pytest.fixture
-def eager_celery() -> Iterator[None]:
-    """The worker's tasks run in-process; the enqueueing code paths stay the real ones."""
-    saved = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = saved
+def eager() -> Iterator[None]:
+    with eager_celery():
+        yield
 
 
 def follow(email: str, platform, *, confirmed: bool = True) -> Subscription:
@@ -47,7 +43,7 @@ def follow(email: str, platform, *, confirmed: bool = True) -> Subscription:
 
 
 def test_page_change_reaches_followers_after_an_editor_records_it(
-    site: PageServer, smtp_sink, eager_celery
+    site: PageServer, smtp_sink, eager
 ) -> None:
     platform = make_platform(name="Chirper", slug="chirper-e2e")
     page = make_page(platform=platform, title="AI training help page")
