@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from tracker import views
 
@@ -23,4 +23,5 @@ urlpatterns = [
     path("signin/", views.signin, name="signin"),
     path("signin/<str:token>/", views.signin_link, name="signin_link"),
     path("signout/", views.signout, name="signout"),
+    path("", include("tracker.urls_subscriptions")),
 ]
