@@ -46,7 +46,7 @@ def build(request: HttpRequest, visitor: Visitor | None) -> dict:
     """Rows for every platform on the person's list or with ticks, in constant queries."""
     region = effective_region(request, visitor)
     if visitor is None:
-        return {"visitor": None, "rows": [], "overall": Bar(), "region": region}
+        return {"visitor": None, "rows": [], "overall": Bar(), "region": region, "my_platforms": []}
     chosen = set(visitor.platforms.values_list("pk", flat=True))
     started = set(
         Progress.objects.filter(visitor=visitor).values_list("guide__platform_id", flat=True)
@@ -69,4 +69,11 @@ def build(request: HttpRequest, visitor: Visitor | None) -> dict:
             overall.add(state)
         rows.append(row)
     rows.sort(key=lambda r: (not r.needs_recheck, r.platform.name.casefold()))
-    return {"visitor": visitor, "rows": rows, "overall": overall, "region": region}
+    my_platforms = [r.platform for r in rows if r.on_list]
+    return {
+        "visitor": visitor,
+        "rows": rows,
+        "overall": overall,
+        "region": region,
+        "my_platforms": sorted(my_platforms, key=lambda p: p.name.casefold()),
+    }

@@ -29,13 +29,14 @@ def guide_state(request: HttpRequest, guide) -> tuple[Visitor | None, GuideState
 def guide_page_extras(request: HttpRequest, context: dict) -> dict:
     guide = context["guide"]
     visitor, state = guide_state(request, guide)
-    on_list = bool(visitor) and visitor.platforms.filter(pk=guide.platform_id).exists()
+    my_platforms = list(visitor.platforms.order_by("name")) if visitor else []
     return {
         "tracking": True,
         "state": state,
         "done_ids": set(state.done_steps),
         "changed_keys": changed_steps(guide, state) if state.done_steps else set(),
-        "on_list": on_list,
+        "on_list": any(p.pk == guide.platform_id for p in my_platforms),
+        "my_platforms": my_platforms,
     }
 
 
