@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from guides.signals import publish
-from tests.reminders.conftest import make_change, make_followers
+from tests.reminders.conftest import TrippingSink, make_change, make_followers
 from tests.smtp_sink import SmtpSink, free_port
 from tracker import tasks
 from tracker.models import Reminder
@@ -65,21 +65,31 @@ def test_policy_change_reaches_each_of_2000_followers_exactly_once(platform, wor
     assert Reminder.objects.filter(change=change).count() == 2000
 
 
-def test_reminder_is_sent_once_when_worker_dies(platform, workers, smtp_sink, settings):
+def test_reminder_is_sent_once_when_worker_dies(platform, workers, settings):
     followers = make_followers(platform, 2000)
-    workers.start(1, smtp_port=smtp_sink.port)
-    change = make_change(platform, list(platform.guides.all()))
-    assert publish(change)
+    sink = TrippingSink().start()
+    # SIGKILL the worker when the server has message 300 and has not yet said "250 OK":
+    # a worker that sends first and marks later would send that one again.
+    sink.trip_at, sink.on_trip = 300, workers.kill
+    try:
+        workers.start(1, smtp_port=sink.port)
+        change = make_change(platform, list(platform.guides.all()))
+        assert publish(change)
 
-    smtp_sink.wait_for(300, timeout=60)
-    workers.kill()
-    delivered_before_restart = len(smtp_sink.messages)
-    assert delivered_before_restart < 2000, "the worker finished before it could be killed"
-    assert Reminder.objects.filter(change=change).exclude(status=Reminder.Status.SENT).exists()
+        sink.wait_for(300, timeout=60)
+        deadline = time.monotonic() + 10
+        while workers.procs and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not workers.procs, "the worker was not killed"
+        time.sleep(0.5)
+        assert len(sink.messages) == 300
+        assert Reminder.objects.filter(change=change, status=Reminder.Status.SENDING).exists()
 
-    sweep_now(settings)  # beat's sweeper: the dead worker's claims go back to pending
-    workers.start(2, smtp_port=smtp_sink.port)
-    counts = settle(smtp_sink, 2000)
+        sweep_now(settings)  # beat's sweeper: the dead worker's claims go back to pending
+        workers.start(2, smtp_port=sink.port)
+        counts = settle(sink, 2000)
+    finally:
+        sink.stop()
 
     assert_exactly_once(counts, followers)
     assert not Reminder.objects.filter(change=change).exclude(status=Reminder.Status.SENT).exists()
