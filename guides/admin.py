@@ -280,7 +280,12 @@ class WatchedPageAdmin(admin.ModelAdmin):
     """Declared in the content files (edit them there); the watcher's state, read-only."""
 
     list_display = ["title", "platform", "url", "last_checked_at", "last_changed_at", "watch_state"]
-    list_filter = ["platform", "active"]
+    list_filter = [
+        ("unwatchable_since", admin.EmptyFieldListFilter),
+        "js",
+        "active",
+        "platform",
+    ]
     list_select_related = ["platform"]
     search_fields = ["title", "url"]
     actions = ["check_now"]

@@ -351,7 +351,7 @@ def test_different_failures_in_a_row_also_count(site: PageServer, settings) -> N
 def test_staff_are_emailed_when_a_change_lands_in_the_queue(
     site: PageServer, smtp_sink, staff, django_capture_on_commit_callbacks
 ) -> None:
-    page = make_page()
+    page = make_page(title="Data & AI help")
     baseline(site, page)
     site.route("/help", Reply(page="help_v2_default_on.html"))
     with django_capture_on_commit_callbacks(execute=True):
@@ -360,7 +360,10 @@ def test_staff_are_emailed_when_a_change_lands_in_the_queue(
     [message] = smtp_sink.messages
     assert smtp_sink.recipients == ["editor@optout.test"]
     assert "changed" in message["Subject"] and "default" in message["Subject"]
+    assert '"Data & AI help" changed' in message["Subject"]  # plain text is not HTML-escaped
     body = message.get_body(("plain",)).get_content()
+    assert '"Data & AI help"' in body
+    assert "Data &amp; AI help" in message.get_body(("html",)).get_content()
     assert f"/admin/guides/detectedchange/{change.pk}/change/" in body
     assert "+This setting is On by default." in body
     assert "default" in message.get_body(("html",)).get_content()
