@@ -124,8 +124,9 @@ def send_committing(backend, message: EmailMultiAlternatives, commit: Callable[[
     Why not send, then mark sent: a worker killed between the server's "250 OK" and
     our UPDATE leaves a delivered message marked "sending", and the sweeper would
     send it again. Over SMTP the message only exists once the final "." is written,
-    so we commit first and then write those three bytes: the window where the
-    database and the server disagree shrinks to a single socket write. If `commit()`
+    so we commit first and then write those three bytes: the database and the server
+    can then only disagree if the worker dies between PostgreSQL's commit and that
+    write (the message is lost, not repeated). If `commit()`
     returns False (the sweeper took the row back), the connection is dropped before
     the dot and the server discards the message; LostClaim is raised. If the server
     then refuses the message, the SMTP exception propagates and the caller undoes

@@ -7,6 +7,7 @@ The database is the truth and the broker only a wake-up call:
 - `send_batch` claims rows with a conditional UPDATE (pending → sending, stamped with
   the claim time), sends them over one SMTP connection and marks each one sent just
   before the message is complete (tracker.emails.send_committing).
+- Weekly digests and re-check nudges are in tracker/digests.py.
 - `sweep` puts back what a dead worker or a lost broker message left behind: rows
   stuck in sending go back to pending, pending rows nobody picked up are handed out
   again, and published changes that never got their rows are fanned out.
@@ -134,7 +135,7 @@ class Composer:
 # --- claiming and marking ---------------------------------------------------------------
 
 
-def _claim(query, now: dt.datetime) -> list[Reminder]:
+def claim_rows(query, now: dt.datetime) -> list[Reminder]:
     """pending → sending for the rows of `query`; returns the rows this call claimed."""
     ids = list(query.filter(status=PENDING).values_list("pk", flat=True))
     Reminder.objects.filter(pk__in=ids, status=PENDING).update(status=SENDING, claimed_at=now)
@@ -145,7 +146,7 @@ def _claim(query, now: dt.datetime) -> list[Reminder]:
     )
 
 
-def _commit_sent(ids: list[int], claim: dt.datetime) -> bool:
+def commit_sent(ids: list[int], claim: dt.datetime) -> bool:
     """All of `ids` sending → sent under our claim, or none (the claim was lost)."""
     if len(ids) == 1:  # one UPDATE is atomic by itself
         return bool(
@@ -163,7 +164,7 @@ def _commit_sent(ids: list[int], claim: dt.datetime) -> bool:
     return True
 
 
-def _settle(ids: list[int], claim: dt.datetime, status: str, error: str = "", tried=False):
+def settle(ids: list[int], claim: dt.datetime, status: str, error: str = "", tried=False):
     """Put our claimed rows (sending, or sent by a commit the server then refused) to `status`."""
     updates = {"status": status, "last_error": error[:300]}
     if status == PENDING:
@@ -182,7 +183,7 @@ def _smtp_code(exc: Exception) -> int | None:
     return getattr(exc, "smtp_code", None)
 
 
-def _wanted(rows: Iterable[Reminder]) -> tuple[list[Reminder], list[int]]:
+def split_wanted(rows: Iterable[Reminder]) -> tuple[list[Reminder], list[int]]:
     """Split rows into those still wanted and those to skip (left, or platform unfollowed)."""
     rows = list(rows)
     follows = set(
@@ -209,24 +210,24 @@ def _refused(rows: list[Reminder], claim: dt.datetime, exc: Exception, outcome: 
     code = _smtp_code(exc) or 0
     attempts = max(r.attempts for r in rows) + 1
     if code >= 500 and attempts >= settings.REMINDER_MAX_ATTEMPTS:
-        _settle(ids, claim, FAILED, str(exc), tried=True)
+        settle(ids, claim, FAILED, str(exc), tried=True)
         sub_id = rows[0].subscription_id
         Subscription.objects.filter(pk=sub_id, failing_since__isnull=True).update(
             failing_since=timezone.now()
         )
         log.warning("subscription %s marked failing after %s tries: %s", sub_id, attempts, code)
     else:
-        _settle(ids, claim, PENDING, str(exc), tried=True)
+        settle(ids, claim, PENDING, str(exc), tried=True)
         outcome.retry.extend(ids)
 
 
-def _deliver(backend, message, rows: list[Reminder], claim, outcome: Outcome) -> bool:
+def deliver(backend, message, rows: list[Reminder], claim, outcome: Outcome) -> bool:
     """Send one message for `rows`; False when the connection is gone (caller stops)."""
     ids = [r.pk for r in rows]
     try:
         if getattr(backend, "connection", False) is None:  # SMTP, dropped by a LostClaim
             backend.open()
-        emails.send_committing(backend, message, lambda: _commit_sent(ids, claim))
+        emails.send_committing(backend, message, lambda: commit_sent(ids, claim))
     except LostClaim:
         log.info("reminders %s were taken back by the sweeper; not sent", ids)
         return True
@@ -234,7 +235,7 @@ def _deliver(backend, message, rows: list[Reminder], claim, outcome: Outcome) ->
         _refused(rows, claim, exc, outcome)
         return True
     except CONNECTION_ERRORS as exc:
-        _settle(ids, claim, PENDING, f"connection: {exc}")
+        settle(ids, claim, PENDING, f"connection: {exc}")
         outcome.retry.extend(ids)
         return False
     outcome.sent += 1
@@ -245,11 +246,11 @@ def send_batch(reminder_ids: list[int]) -> Outcome:
     """Claim the pending rows among `reminder_ids`, email each, mark each sent."""
     outcome = Outcome()
     claim = timezone.now()
-    rows = _claim(Reminder.objects.filter(pk__in=reminder_ids), claim)
+    rows = claim_rows(Reminder.objects.filter(pk__in=reminder_ids), claim)
     if not rows:
         return outcome
-    rows, skip = _wanted(rows)
-    _settle(skip, claim, SKIPPED)
+    rows, skip = split_wanted(rows)
+    settle(skip, claim, SKIPPED)
     weekly = [r.pk for r in rows if r.subscription.frequency == WEEKLY]
     if weekly:  # switched to the digest since: it will take them
         Reminder.objects.filter(pk__in=weekly, claimed_at=claim).update(
@@ -264,168 +265,28 @@ def send_batch(reminder_ids: list[int]) -> Outcome:
         backend.open()
     except CONNECTION_ERRORS as exc:
         ids = [r.pk for r in rows]
-        _settle(ids, claim, PENDING, f"connection: {exc}")
+        settle(ids, claim, PENDING, f"connection: {exc}")
         outcome.retry.extend(ids)
         return outcome
     try:
         for i, row in enumerate(rows):
             item = composer.item(row.subscription, row.change)
             message = emails.policy_change(row.subscription, item, f"reminder-{row.pk}")
-            if not _deliver(backend, message, [row], claim, outcome):
+            if not deliver(backend, message, [row], claim, outcome):
                 rest = [r.pk for r in rows[i + 1 :]]
-                _settle(rest, claim, PENDING, "connection lost")
+                settle(rest, claim, PENDING, "connection lost")
                 outcome.retry.extend(rest)
                 break
     finally:
-        _close(backend)
+        close_quietly(backend)
     return outcome
 
 
-def _close(backend) -> None:
+def close_quietly(backend) -> None:
     try:
         backend.close()
     except (*CONNECTION_ERRORS, smtplib.SMTPException):
         log.info("closing the SMTP connection failed; it is gone anyway")
-
-
-# --- weekly digests -----------------------------------------------------------------------
-
-
-def digests_due() -> list[int]:
-    """Weekly subscriptions with something pending."""
-    pending = Reminder.objects.filter(subscription=OuterRef("pk"), status=PENDING)
-    return list(
-        Subscription.objects.filter(
-            frequency=WEEKLY,
-            confirmed_at__isnull=False,
-            unsubscribed_at__isnull=True,
-            failing_since__isnull=True,
-        )
-        .filter(Exists(pending))
-        .values_list("pk", flat=True)
-    )
-
-
-def send_digest(subscription_id: int) -> Outcome:
-    """One email with every pending reminder of a weekly subscription."""
-    outcome = Outcome()
-    claim = timezone.now()
-    rows = _claim(Reminder.objects.filter(subscription_id=subscription_id), claim)
-    rows, skip = _wanted(rows)
-    _settle(skip, claim, SKIPPED)
-    if not rows:
-        return outcome
-    sub = rows[0].subscription
-    composer = Composer()
-    items = sorted(
-        (composer.item(sub, r.change) for r in rows), key=lambda i: i["change"].date, reverse=True
-    )
-    message = emails.digest(sub, items, f"digest-{sub.pk}-{rows[0].pk}")
-    try:
-        backend = mailers.default
-        backend.open()
-    except CONNECTION_ERRORS as exc:
-        _settle([r.pk for r in rows], claim, PENDING, f"connection: {exc}")
-        outcome.retry.extend(r.pk for r in rows)
-        return outcome
-    try:
-        _deliver(backend, message, rows, claim, outcome)
-    finally:
-        _close(backend)
-    if outcome.sent:
-        Subscription.objects.filter(pk=sub.pk).update(last_digest_at=timezone.now())
-    return outcome
-
-
-# --- re-check nudges ----------------------------------------------------------------------
-
-
-def nudge_candidates() -> list[int]:
-    """Active subscriptions that asked for nudges and follow a platform with a guide
-    known to revert (the per-subscription task works out what is due)."""
-    reverting = Guide.objects.filter(
-        platform_id=OuterRef("platforms"), active=True, recheck_after_days__isnull=False
-    )
-    return list(
-        Subscription.objects.filter(
-            recheck_nudges=True,
-            visitor__isnull=False,
-            confirmed_at__isnull=False,
-            unsubscribed_at__isnull=True,
-            failing_since__isnull=True,
-        )
-        .filter(Exists(reverting))
-        .values_list("pk", flat=True)
-        .distinct()
-    )
-
-
-def rechecks_due(sub: Subscription, now: dt.datetime) -> list[dict]:
-    """Guides this person finished whose re-check date passed since their last nudge."""
-    if sub.visitor is None:
-        return []
-    guides = list(
-        Guide.objects.filter(
-            platform__in=sub.platforms.all(), active=True, recheck_after_days__isnull=False
-        ).select_related("platform")
-    )
-    v = sub.visitor
-    states = states_for(v, guides, region=v.region or None, account_type=v.account_type)
-    due = []
-    for guide in guides:
-        state = states[guide.pk]
-        if state.status != Status.DONE or state.finished_at is None:
-            continue
-        due_at = state.finished_at + dt.timedelta(days=guide.recheck_after_days)
-        if due_at <= now and (sub.last_nudge_at is None or due_at > sub.last_nudge_at):
-            url = emails.absolute(guide.get_absolute_url())
-            due.append({"guide": guide, "url": url, "finished_at": state.finished_at})
-    return due
-
-
-def send_recheck_nudge(subscription_id: int) -> Outcome:
-    """Email the re-checks that fell due; the claim is moving last_nudge_at forward."""
-    outcome = Outcome()
-    sub = (
-        Subscription.objects.filter(pk=subscription_id, recheck_nudges=True)
-        .select_related("visitor")
-        .first()
-    )
-    if sub is None or not sub.active:
-        return outcome
-    now = timezone.now()
-    due = rechecks_due(sub, now)
-    if not due:
-        return outcome
-    before = sub.last_nudge_at
-    message = emails.recheck_nudge(sub, due, f"nudge-{sub.pk}-{now:%Y%m%d%H%M%S}")
-
-    def claim() -> bool:
-        return bool(
-            Subscription.objects.filter(pk=sub.pk, last_nudge_at=before).update(last_nudge_at=now)
-            if before
-            else Subscription.objects.filter(pk=sub.pk, last_nudge_at__isnull=True).update(
-                last_nudge_at=now
-            )
-        )
-
-    try:
-        backend = mailers.default
-        backend.open()
-        try:
-            emails.send_committing(backend, message, claim)
-        finally:
-            _close(backend)
-    except LostClaim:
-        return outcome
-    except (*CONNECTION_ERRORS, smtplib.SMTPException) as exc:
-        # Undo our claim so the next run tries again.
-        Subscription.objects.filter(pk=sub.pk, last_nudge_at=now).update(last_nudge_at=before)
-        outcome.retry.append(sub.pk)
-        log.warning("re-check nudge for subscription %s not sent: %s", sub.pk, exc)
-        return outcome
-    outcome.sent = 1
-    return outcome
 
 
 # --- the sweeper --------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
-from tracker import reminders, subscribers
+from tracker import digests, reminders, subscribers
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def send_digest(self, subscription_id: int) -> None:
     Invariant: the digest covers exactly the rows it claimed, and marks them sent
     all together or not at all; a run with nothing pending sends nothing.
     """
-    outcome = reminders.send_digest(subscription_id)
+    outcome = digests.send_digest(subscription_id)
     if outcome.retry and not self.request.is_eager:
         try:
             raise self.retry(countdown=retry_delay(self.request.retries), max_retries=MAX_RETRIES)
@@ -109,7 +109,7 @@ def send_digest(self, subscription_id: int) -> None:
 def send_weekly_digests() -> None:
     """Beat, weekly. Invariant: enqueues a digest per weekly subscription with pending
     rows; a digest with nothing left to claim sends nothing, so a rerun is harmless."""
-    for sub_id in reminders.digests_due():
+    for sub_id in digests.digests_due():
         enqueue(send_digest, sub_id)
 
 
@@ -121,13 +121,13 @@ def send_recheck_nudge(subscription_id: int) -> None:
     last_nudge_at forward with a conditional UPDATE, just before the message is
     complete; a failed send moves it back.
     """
-    reminders.send_recheck_nudge(subscription_id)
+    digests.send_recheck_nudge(subscription_id)
 
 
 @shared_task(name="tracker.send_recheck_nudges")
 def send_recheck_nudges() -> None:
     """Beat, daily. Invariant: only enqueues; each subscription's task decides and claims."""
-    for sub_id in reminders.nudge_candidates():
+    for sub_id in digests.nudge_candidates():
         enqueue(send_recheck_nudge, sub_id)
 
 
