@@ -13,13 +13,12 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model, login
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from tracker import emails
 from tracker.models import EmailToken, User, Visitor
 from tracker.visitors import current_visitor, merge_into
 
@@ -69,15 +68,7 @@ def send_sign_in_link(email: str, visitor: Visitor | None = None) -> None:
         EmailToken.Purpose.SIGN_IN, email, lifetime=SIGN_IN_LIFETIME, visitor=visitor
     )
     url = settings.SITE_URL + reverse("tracker:signin_link", args=[token])
-    context = {"url": url, "minutes": int(SIGN_IN_LIFETIME.total_seconds() // 60)}
-    subject = render_to_string("emails/signin-subject.txt", context).strip()
-    message = EmailMultiAlternatives(
-        subject,
-        render_to_string("emails/signin-body.txt", context),
-        to=[email],
-    )
-    message.attach_alternative(render_to_string("emails/signin-body.html", context), "text/html")
-    message.send()
+    emails.sign_in(email, url, int(SIGN_IN_LIFETIME.total_seconds() // 60)).send()
 
 
 @transaction.atomic

@@ -77,6 +77,10 @@ def _bulk_ctx(subscription: Subscription) -> dict:
     }
 
 
+def sign_in(to: str, url: str, minutes: int) -> EmailMultiAlternatives:
+    return make_message("signin", to, {"url": url, "minutes": minutes})
+
+
 def confirm_subscription(subscription: Subscription, confirm_url: str) -> EmailMultiAlternatives:
     ctx = {"confirm_url": confirm_url, "hours": settings.REMINDER_CONFIRM_HOURS}
     return make_message("confirm-subscription", subscription.email, ctx)
