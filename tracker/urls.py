@@ -16,8 +16,8 @@ urlpatterns = [
         "platforms/<slug:slug>/remove/", views.choose_platform, {"action": "remove"}, name="remove"
     ),
     path("preferences/", views.preferences, name="preferences"),
-    path("data.json", views.download_json, name="export_json"),
-    path("progress.csv", views.download_csv, name="export_csv"),
+    path("data.json", views.download, {"fmt": "json"}, name="export_json"),
+    path("progress.csv", views.download, {"fmt": "csv"}, name="export_csv"),
     path("delete/", views.delete_everything, name="delete"),
     path("deleted/", views.deleted, name="deleted"),
     path("signin/", views.signin, name="signin"),

@@ -141,21 +141,18 @@ def preferences(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
-def download_json(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(
-        export.as_json(request, current_visitor(request)), content_type="application/json"
-    )
-    response["Content-Disposition"] = 'attachment; filename="optout-my-data.json"'
-    return response
+EXPORTS = {
+    "json": (export.as_json, "application/json", "optout-my-data.json"),
+    "csv": (export.as_csv, "text/csv; charset=utf-8", "optout-progress.csv"),
+}
 
 
 @require_GET
-def download_csv(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(
-        export.as_csv(request, current_visitor(request)), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = 'attachment; filename="optout-progress.csv"'
+def download(request: HttpRequest, fmt: str) -> HttpResponse:
+    build, content_type, filename = EXPORTS[fmt]
+    response = HttpResponse(build(request, current_visitor(request)), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
     return response
 
 
