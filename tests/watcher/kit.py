@@ -8,19 +8,16 @@ entry would: the requests are real HTTP, only the address is looked up different
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
-import kombu.pools
 import requests
 from server import PageServer
 
 from guides import watch
 from guides.fetch import HostThrottle
 from guides.models import Platform, WatchedPage
-from optout_site.celery import app as celery_app
+from tests.celery_eager import eager_celery  # noqa: F401 - re-exported for watcher tests
 from tests.factories import make_platform
 
 HOST = "help.example"
@@ -69,21 +66,3 @@ def check(site: PageServer, page: WatchedPage, **options: Any) -> watch.CheckRes
     assert result is not None
     page.refresh_from_db()
     return result
-
-
-@contextmanager
-def eager_celery() -> Iterator[None]:
-    """Tasks run in-process; the enqueueing code paths stay the real ones.
-
-    Eager tasks still take a producer from the pool: start from fresh pools, in case a
-    test before this one pointed Celery at a broker of its own and closed them.
-    """
-    saved = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    kombu.pools.reset()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    try:
-        yield
-    finally:
-        celery_app.conf.task_always_eager = saved
