@@ -20,5 +20,6 @@ def extend(hooks: list[PageHook], request: HttpRequest, context: dict) -> dict:
     return context
 
 
-# Callables `(request) -> str` naming whose page this is, for guides.pagecache keys.
-page_cache_key: list[Callable[[HttpRequest], str]] = []
+# One callable `(request) -> (who, stamp_key or None)` naming whose page this is, from
+# cookies alone (it runs before sessions and auth), for guides.pagecache.
+page_cache_person: list[Callable[[HttpRequest], tuple[str, str | None]]] = []

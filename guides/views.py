@@ -18,7 +18,7 @@ from django_htmx.middleware import HtmxDetails
 from guides import hooks
 from guides.catalog import CatalogFilterForm, active_platforms, filter_platforms
 from guides.models import Guide, Platform, PolicyChange, Step
-from guides.pagecache import cached_page
+from guides.pagecache import cacheable_page
 from guides.regions import REGION_LABELS, chosen_region, region_label
 from guides.watch import status_for_guide
 
@@ -28,7 +28,7 @@ class HtmxHttpRequest(HttpRequest):
 
 
 @require_GET
-@cached_page
+@cacheable_page
 def home(request: HttpRequest) -> HttpResponse:
     count = Platform.objects.filter(active=True).count()
     return render(request, "guides/home.html", {"platform_count": count})
@@ -69,7 +69,7 @@ def remember_region(response: HttpResponse, region: str) -> None:
 
 @require_GET
 @vary_on_headers("HX-Request")
-@cached_page
+@cacheable_page
 def catalog(request: HtmxHttpRequest) -> HttpResponse:
     data = request.GET if request.GET else {"region": chosen_region(request) or ""}
     form = CatalogFilterForm(data)
@@ -90,7 +90,7 @@ def _policy_changes():
 
 
 @require_GET
-@cached_page
+@cacheable_page
 def platform_detail(request: HttpRequest, slug: str) -> HttpResponse:
     platform = get_object_or_404(
         Platform.objects.prefetch_related(
@@ -134,7 +134,7 @@ def guide_context(request: HttpRequest, platform_slug: str, guide_slug: str) -> 
 
 
 @require_GET
-@cached_page
+@cacheable_page
 def guide_detail(request: HttpRequest, platform_slug: str, guide_slug: str) -> HttpResponse:
     context = hooks.extend(
         hooks.guide_page, request, guide_context(request, platform_slug, guide_slug)

@@ -107,3 +107,23 @@ def test_pages_still_render_when_the_cache_is_down(client, content, settings):
     }
     for url in ["/", "/platforms/", GUIDE, "/me/"]:
         assert client.get(url).status_code == 200
+
+
+def test_a_hit_keeps_security_headers_and_sets_the_csrf_cookie(content, settings):
+    Client().get(GUIDE)  # someone else's render fills the cache
+    with CaptureQueriesContext(connection) as ctx:
+        response = Client().get(GUIDE, headers={"Accept-Encoding": "identity"})
+    assert len(ctx.captured_queries) == 0  # served from cache
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert "Cookie" in response["Vary"]
+    cookie = response.cookies[settings.CSRF_COOKIE_NAME]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())
+    assert cookie.value and token
+
+
+def test_pages_are_gzip_compressed_for_clients_that_accept_it(client, content):
+    response = client.get("/platforms/", headers={"Accept-Encoding": "gzip"})
+    assert response["Content-Encoding"] == "gzip"
+    again = Client().get("/platforms/", headers={"Accept-Encoding": "gzip"})
+    assert again["Content-Encoding"] == "gzip"

@@ -14,7 +14,7 @@ class TrackerConfig(AppConfig):
         # pages, and publishing a policy change starts reminders.
         hooks.guide_page.append(pages.guide_page_extras)
         hooks.catalog_page.append(pages.catalog_page_extras)
-        hooks.page_cache_key.append(visitors.person_cache_key)
+        hooks.page_cache_person.append(visitors.cache_person)
         policy_change_published.connect(
             tasks.on_policy_change_published, dispatch_uid="tracker.reminders"
         )

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from guides.models import Guide, Platform, Step
-from guides.pagecache import cached_page
+from guides.pagecache import cacheable_page
 from guides.views import HtmxHttpRequest, remember_region
 from tracker import accounts, dashboard, export, progress, ratelimit
 from tracker.forms import DeleteForm, PreferencesForm, SignInForm, TickForm
@@ -92,7 +92,7 @@ def rechecked(request: HttpRequest, platform_slug: str, guide_slug: str) -> Http
 
 
 @require_GET
-@cached_page
+@cacheable_page
 def my_opt_outs(request: HttpRequest) -> HttpResponse:
     visitor = current_visitor(request)
     context = dashboard.build(request, visitor)

@@ -8,14 +8,16 @@ access to it; the cookie alone no longer does.
 from __future__ import annotations
 
 import time
+from importlib import import_module
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.core import signing
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from guides.cache import safe_get, safe_set
+from guides.cache import safe_set
 from tracker.models import Progress, Visitor
 
 COOKIE_SALT = "tracker.visitor"
@@ -161,19 +163,27 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 
 
 def person(request: HttpRequest) -> str:
-    """Whose page this is, without touching the database: user, signed visitor, or anon."""
-    if request.user.is_authenticated:
-        return f"u{request.user.pk}"
+    """Whose page this is: a signed-in user, a signed visitor cookie, or anon.
+
+    Works before the auth middleware has run too (the page cache asks first): then the
+    session named by the cookie is read directly.
+    """
+    user = getattr(request, "user", None)
+    if user is not None:
+        if user.is_authenticated:
+            return f"u{user.pk}"
+    elif session_key := request.COOKIES.get(settings.SESSION_COOKIE_NAME):
+        user_id = import_module(settings.SESSION_ENGINE).SessionStore(session_key).get(SESSION_KEY)
+        if user_id:
+            return f"u{user_id}"
     raw = request.get_signed_cookie(settings.VISITOR_COOKIE_NAME, default=None, salt=COOKIE_SALT)
     return f"v{raw}" if raw else "anon"
 
 
-def person_cache_key(request: HttpRequest) -> str:
-    """For guides.pagecache: the person plus a stamp bumped on each of their writes."""
+def cache_person(request: HttpRequest) -> tuple[str, str | None]:
+    """For guides.pagecache: the person, and the key of the stamp bumped on their writes."""
     who = person(request)
-    if who == "anon":
-        return who
-    return f"{who}:{safe_get(PERSON_STAMP.format(who), '0')}"
+    return (who, None) if who == "anon" else (who, PERSON_STAMP.format(who))
 
 
 def bump_person(who: str) -> None:
