@@ -21,6 +21,7 @@ import markdown
 import nh3
 from django.conf import settings
 from django.db import DatabaseError, transaction
+from django.db.models import OuterRef, Subquery
 
 from guides import schema
 from guides.models import ContentVersion, Guide, Platform, PolicyChange, Step, WatchedPage
@@ -71,6 +72,18 @@ def sync(content_dir: Path | None = None, *, only: list[str] | None = None) -> S
     if only:
         files = [f for f in files if f.stem in only]
     seen: set[str] = set()
+    # One query for every platform's latest hash, so unchanged files cost no transaction.
+    latest = {
+        slug: digest
+        for slug, digest, active in Platform.objects.annotate(
+            latest_hash=Subquery(
+                ContentVersion.objects.filter(platform=OuterRef("pk"))
+                .order_by("-number")
+                .values("content_hash")[:1]
+            )
+        ).values_list("slug", "latest_hash", "active")
+        if active
+    }
     for path in files:
         try:
             parsed = schema.parse_file(path)
@@ -79,8 +92,12 @@ def sync(content_dir: Path | None = None, *, only: list[str] | None = None) -> S
             seen.add(path.stem)  # a broken file is not a removed platform
             continue
         seen.add(parsed.slug)
+        digest = content_hash(parsed)
+        if latest.get(parsed.slug) == digest:
+            report.unchanged.append(parsed.slug)
+            continue
         try:
-            _load_platform(parsed, report)
+            _load_platform(parsed, digest, report)
         except DatabaseError as exc:
             # The file's transaction rolled back: nothing of it is half-written.
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -97,8 +114,7 @@ def sync(content_dir: Path | None = None, *, only: list[str] | None = None) -> S
 
 
 @transaction.atomic
-def _load_platform(data: schema.Platform, report: SyncReport) -> None:
-    digest = content_hash(data)
+def _load_platform(data: schema.Platform, digest: str, report: SyncReport) -> None:
     platform = Platform.objects.select_for_update().filter(slug=data.slug).first()
     latest = platform.versions.order_by("-number").first() if platform else None
     if latest and latest.content_hash == digest and platform.active:
