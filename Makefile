@@ -40,8 +40,9 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Benchmarks (not part of `make test`); BENCH_ARGS=--quick for a smoke run. See bench/README.md.
 bench: $(VENV)/.dev
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 # Full stack (Procfile: gunicorn, Celery worker, Celery beat) against PostgreSQL and Redis.
 # Defaults point at local servers; override DATABASE_URL / REDIS_URL / SMTP_* as needed.
