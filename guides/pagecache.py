@@ -12,8 +12,9 @@ and the person's own stamp (bumped on each of their writes) it was rendered unde
 hit needs both to be current, and all three are read in one `get_many`. So one
 person's page is never served to another, and a content change shows at once.
 
-CSRF tokens are cut out before storing; every hit gets a fresh masked token and the
-CSRF cookie exactly as Django's CSRF middleware would set it. Requests with a flash
+CSRF tokens are cut out before storing; every hit gets a freshly masked token (in the
+format Django's CSRF middleware checks) and, for a first visit, the CSRF cookie set
+as that middleware sets it. Requests with a flash
 message pending are never cached nor served from cache.
 """
 
@@ -21,13 +22,15 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 from collections.abc import Callable
 from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+from django.utils.cache import patch_vary_headers
 
 from guides.cache import STAMP_KEY, content_stamp, log, safe_set
 from guides.hooks import page_cache_person
@@ -36,6 +39,38 @@ TOKEN = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 PLACEHOLDER = b"\x00csrf\x00"
 TIMEOUT = 3600
 SKIP_HEADERS = {"set-cookie", "content-length"}
+_INDEX = {c: i for i, c in enumerate(CSRF_ALLOWED_CHARS)}
+_UNIFORM_BELOW = 256 - 256 % len(CSRF_ALLOWED_CHARS)  # keeps each character equally likely
+
+
+def _random_chars(n: int) -> str:
+    """n characters from Django's CSRF alphabet, from one urandom read (Django's
+    get_random_string reads the OS once per character, a third of a cached hit)."""
+    out: list[str] = []
+    while len(out) < n:
+        out.extend(
+            CSRF_ALLOWED_CHARS[b % len(CSRF_ALLOWED_CHARS)]
+            for b in secrets.token_bytes(2 * n)
+            if b < _UNIFORM_BELOW
+        )
+    return "".join(out[:n])
+
+
+def _masked(secret: str) -> str:
+    """A fresh masked token for `secret`, in the format CsrfViewMiddleware unmasks."""
+    mask = _random_chars(CSRF_SECRET_LENGTH)
+    size = len(CSRF_ALLOWED_CHARS)
+    cipher = "".join(
+        CSRF_ALLOWED_CHARS[(_INDEX[x] + _INDEX[y]) % size]
+        for x, y in zip(secret, mask, strict=True)
+    )
+    return mask + cipher
+
+
+def _valid_secret(value: str | None) -> bool:
+    return (
+        value is not None and len(value) == CSRF_SECRET_LENGTH and all(c in _INDEX for c in value)
+    )
 
 
 def cacheable_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -68,7 +103,6 @@ def _entry_key(request: HttpRequest, who: str) -> str:
 class PageCacheMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.csrf = CsrfViewMiddleware(get_response)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method != "GET" or "messages" in request.COOKIES:
@@ -109,14 +143,27 @@ class PageCacheMiddleware:
 
     def _replay(self, request: HttpRequest, entry: dict) -> HttpResponse:
         body = entry["body"]
+        new_secret = None
         if PLACEHOLDER in body:
-            # As CsrfViewMiddleware would: read the cookie, mask a fresh token, and set
-            # the cookie on the way out when it is new.
-            self.csrf.process_request(request)
-            body = body.replace(PLACEHOLDER, get_token(request).encode())
+            # As CsrfViewMiddleware would: reuse the secret in the cookie, or make one
+            # and set the cookie; put a freshly masked token in every form.
+            secret = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
+            if not _valid_secret(secret):
+                secret = new_secret = _random_chars(CSRF_SECRET_LENGTH)
+            body = body.replace(PLACEHOLDER, _masked(secret).encode())
         response = HttpResponse(body)
         for name, value in entry["headers"]:
             response[name] = value
-        if PLACEHOLDER in entry["body"]:
-            self.csrf.process_response(request, response)
+        if new_secret:
+            response.set_cookie(
+                settings.CSRF_COOKIE_NAME,
+                new_secret,
+                max_age=settings.CSRF_COOKIE_AGE,
+                domain=settings.CSRF_COOKIE_DOMAIN,
+                path=settings.CSRF_COOKIE_PATH,
+                secure=settings.CSRF_COOKIE_SECURE,
+                httponly=settings.CSRF_COOKIE_HTTPONLY,
+                samesite=settings.CSRF_COOKIE_SAMESITE,
+            )
+            patch_vary_headers(response, ("Cookie",))
         return response

@@ -127,3 +127,19 @@ def test_pages_are_gzip_compressed_for_clients_that_accept_it(client, content):
     assert response["Content-Encoding"] == "gzip"
     again = Client().get("/platforms/", headers={"Accept-Encoding": "gzip"})
     assert again["Content-Encoding"] == "gzip"
+
+
+def test_cached_page_token_matches_an_existing_csrf_cookie(content):
+    Client().get(GUIDE)  # cache filled by someone else
+    client = Client(enforce_csrf_checks=True)
+    client.get("/me/signin/")  # not cached: Django's own middleware sets the cookie
+    secret = client.cookies["csrftoken"].value
+    response = client.get(GUIDE)  # a cache hit for this person
+    assert "csrftoken" not in response.cookies  # the existing cookie is kept
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())
+    assert client.cookies["csrftoken"].value == secret
+    tick = client.post(
+        "/me/tick/linkedin/generative-ai-training/open-data-privacy/",
+        {"done": "1", "csrfmiddlewaretoken": token.group(1)},
+    )
+    assert tick.status_code == 302
