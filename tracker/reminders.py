@@ -21,12 +21,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import batched
 
 from django.conf import settings
 from django.core.mail import mailers
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, Min, OuterRef
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -68,26 +69,37 @@ def followers(change: PolicyChange):
     )
 
 
-def fan_out(change_id: int) -> list[list[int]]:
-    """Write the change's reminder rows; return chunks of the ids to send now.
+def fan_out(change_id: int) -> Iterator[tuple[int, ...]]:
+    """Write the change's reminder rows; return, lazily, chunks of the ids to send now.
 
-    Weekly subscribers' rows stay pending for their digest.
+    Rows are written by one INSERT ... SELECT in the database and the ids are streamed
+    back, so memory stays flat whatever the number of followers. Weekly subscribers'
+    rows stay pending for their digest.
     """
     change = PolicyChange.objects.filter(pk=change_id, published_at__isnull=False).first()
     if change is None or not is_news(change):
-        return []
-    sub_ids = followers(change).values_list("pk", flat=True)
-    Reminder.objects.bulk_create(
-        (Reminder(subscription_id=s, change_id=change.pk) for s in sub_ids),
-        ignore_conflicts=True,
-        batch_size=1000,
-    )
+        return iter(())
+    _insert_rows(change)
     ids = (
         Reminder.objects.filter(change=change, status=PENDING, subscription__frequency=IMMEDIATE)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    return chunks(list(ids))
+    return batched(ids.iterator(chunk_size=2000), settings.REMINDER_CHUNK_SIZE)
+
+
+def _insert_rows(change: PolicyChange) -> None:
+    """One row per follower; the unique constraint makes a rerun add nothing."""
+    select, params = followers(change).annotate(sid=F("pk")).values("sid").query.sql_with_params()
+    table = connection.ops.quote_name(Reminder._meta.db_table)
+    # "WHERE true" keeps SQLite from reading ON CONFLICT as part of the SELECT. Only the
+    # table name and the ORM's own SQL are interpolated; every value is a parameter.
+    columns = "subscription_id, change_id, status, attempts, created_at, last_error"
+    rows = f"SELECT f.sid, %s, %s, 0, %s, '' FROM ({select}) AS f WHERE true"  # noqa: S608
+    conflict = "ON CONFLICT (subscription_id, change_id) DO NOTHING"
+    sql = f"INSERT INTO {table} ({columns}) {rows} {conflict}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [change.pk, PENDING, timezone.now(), *params])
 
 
 # --- composing --------------------------------------------------------------------------

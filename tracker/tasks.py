@@ -9,13 +9,11 @@ message would have.
 from __future__ import annotations
 
 import logging
-from functools import partial
 
 import redis.exceptions
 from celery import shared_task
 from celery.exceptions import MaxRetriesExceededError
 from django.conf import settings
-from django.db import transaction
 from kombu.exceptions import OperationalError
 
 from tracker import digests, reminders, subscribers
@@ -69,12 +67,12 @@ def fan_out(change_id: int) -> None:
     wake the senders in chunks.
 
     Invariant: at most one row per (subscription, change), by the unique constraint
-    and a bulk insert that ignores conflicts; so a second run adds nothing, and the
-    chunks it enqueues again are harmless (sending claims rows first).
+    and an insert that ignores conflicts; so a second run adds nothing, and the
+    chunks it enqueues again are harmless (sending claims rows first). The rows are
+    committed before the first chunk is enqueued.
     """
-    with transaction.atomic():
-        for chunk in reminders.fan_out(change_id):
-            transaction.on_commit(partial(enqueue, send_reminders, chunk))
+    for chunk in reminders.fan_out(change_id):
+        enqueue(send_reminders, list(chunk))
 
 
 @shared_task(name="tracker.send_reminders", bind=True)
