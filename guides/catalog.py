@@ -9,12 +9,12 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from guides import schema
-from guides.models import Guide, Platform
+from guides.models import Guide, Platform, choices
 from guides.regions import REGION_CHOICES
 
 
 def _enum_choices(enum: type, label: str) -> list[tuple[str, str]]:
-    return [("", label)] + [(m.value, m.value.replace("-", " ").capitalize()) for m in enum]
+    return [("", label), *choices(enum)]
 
 
 class CatalogFilterForm(forms.Form):

@@ -17,15 +17,36 @@ from django.utils.translation import gettext_lazy as _
 from guides import schema
 from guides.fetch import Outcome
 
+LABELS = {
+    schema.Category.SOCIAL: _("Social"),
+    schema.Category.AI_ASSISTANT: _("AI assistant"),
+    schema.Category.CREATIVE: _("Creative"),
+    schema.Category.PRODUCTIVITY: _("Productivity"),
+    schema.Category.PUBLISHING: _("Publishing"),
+    schema.Category.COMMUNITY: _("Community"),
+    schema.Category.LEARNING: _("Learning"),
+    schema.Category.SHOPPING: _("Shopping"),
+    schema.Category.DEVICES: _("Devices"),
+    schema.Kind.SETTING: _("Setting"),
+    schema.Kind.FORM: _("Form"),
+    schema.Kind.EMAIL: _("Email"),
+    schema.Kind.ADMIN_ONLY: _("Admin-only"),
+    schema.Kind.NO_OPT_OUT: _("No opt-out"),
+    schema.Difficulty.EASY: _("Easy"),
+    schema.Difficulty.MEDIUM: _("Medium"),
+    schema.Difficulty.HARD: _("Hard"),
+}
 
-def _choices(enum: type) -> list[tuple[str, str]]:
-    return [(m.value, m.value.replace("-", " ").capitalize()) for m in enum]
+
+def choices(enum: type) -> list[tuple[str, str]]:
+    """Choices for a schema enum, with translatable labels."""
+    return [(m.value, LABELS[m]) for m in enum]
 
 
 class Platform(models.Model):
     slug = models.SlugField(unique=True, max_length=60)
     name = models.CharField(max_length=200)
-    category = models.CharField(max_length=30, choices=_choices(schema.Category))
+    category = models.CharField(max_length=30, choices=choices(schema.Category))
     website = models.URLField()
     summary = models.TextField()
     active = models.BooleanField(default=True)
@@ -64,14 +85,14 @@ class Guide(models.Model):
     slug = models.SlugField(max_length=60)
     position = models.PositiveIntegerField(default=0)
     title = models.CharField(max_length=200)
-    kind = models.CharField(max_length=20, choices=_choices(schema.Kind))
+    kind = models.CharField(max_length=20, choices=choices(schema.Kind))
     summary = models.TextField()
     default_state = models.CharField(max_length=200, blank=True)
     covers = models.JSONField(default=list)
     does_not_cover = models.JSONField(default=list)
     regions = models.JSONField(default=list)
     account_types = models.JSONField(default=list)
-    difficulty = models.CharField(max_length=10, choices=_choices(schema.Difficulty))
+    difficulty = models.CharField(max_length=10, choices=choices(schema.Difficulty))
     minutes = models.PositiveIntegerField()
     recheck_after_days = models.PositiveIntegerField(null=True, blank=True)
     uncertain = models.TextField(blank=True)
