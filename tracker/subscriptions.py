@@ -122,7 +122,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     try:
         sub = subscribers.from_link(token, emails.MANAGE_SALT)
     except LinkError as error:
-        return _link_error(request, error, "tracker/manage_invalid.html")
+        return _link_error(request, error, "tracker/subscription_link_invalid.html")
     unsubscribe_token = emails.signed_token(sub, emails.UNSUBSCRIBE_SALT)
     if request.method == "POST" and request.POST.get("action") == "delete":
         subscribers.delete(sub)
@@ -159,7 +159,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
         sub = subscribers.from_link(token, emails.UNSUBSCRIBE_SALT)
     except LinkError as error:
-        return _link_error(request, error, "tracker/unsubscribe_invalid.html")
+        return _link_error(request, error, "tracker/subscription_link_invalid.html")
     if request.method == "GET":
         return render(request, "tracker/unsubscribe.html", {"sub": sub, "token": token})
     subscribers.unsubscribe(sub)
