@@ -1,6 +1,6 @@
 from django.urls import path
 
-from guides import views
+from guides import feeds, views
 
 app_name = "guides"
 urlpatterns = [
@@ -9,4 +9,7 @@ urlpatterns = [
     path("platforms/", views.catalog, name="catalog"),
     path("platforms/<slug:slug>/", views.platform_detail, name="platform"),
     path("platforms/<slug:platform_slug>/<slug:guide_slug>/", views.guide_detail, name="guide"),
+    path("changes.atom", feeds.PolicyChangesFeed(), name="changes_feed"),
+    path("platforms/<slug:slug>/changes.atom", feeds.PolicyChangesFeed(), name="platform_feed"),
+    path("api/platforms.json", feeds.platforms_json, name="platforms_json"),
 ]

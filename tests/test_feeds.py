@@ -1,0 +1,51 @@
+"""Public feeds: the Atom feed of policy changes and the JSON dump of all guides."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from guides.models import Guide, Platform, PolicyChange
+
+pytestmark = pytest.mark.django_db
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def test_atom_feed_lists_published_changes_newest_first(client, content):
+    response = client.get("/changes.atom")
+    assert response.status_code == 200 and "atom+xml" in response["Content-Type"]
+    feed = ET.fromstring(response.content)
+    titles = [e.findtext(f"{ATOM}title") for e in feed.iter(f"{ATOM}entry")]
+    expected = PolicyChange.objects.filter(published_at__isnull=False).order_by("-date", "-id")
+    assert titles == [f"{c.platform.name}: {c.title}" for c in expected[:50]]
+    assert any("LinkedIn: Training extended" in t for t in titles)
+
+
+def test_platform_feed_has_only_that_platform(client, content):
+    feed = ET.fromstring(client.get("/platforms/linkedin/changes.atom").content)
+    titles = [e.findtext(f"{ATOM}title") for e in feed.iter(f"{ATOM}entry")]
+    assert titles and all(t.startswith("LinkedIn: ") for t in titles)
+    assert client.get("/platforms/nope/changes.atom").status_code == 404
+
+
+def test_unpublished_change_is_not_in_the_feed(client, content):
+    platform = Platform.objects.get(slug="linkedin")
+    PolicyChange.objects.create(platform=platform, date="2026-11-01", title="Draft", summary=".")
+    assert b"Draft" not in client.get("/changes.atom").content
+
+
+def test_json_dump_has_every_guide_with_sources_in_constant_queries(client, content):
+    with CaptureQueriesContext(connection) as ctx:
+        data = client.get("/api/platforms.json").json()
+    assert len(ctx.captured_queries) <= 4
+    slugs = {p["slug"] for p in data["platforms"]}
+    assert slugs == set(Platform.objects.filter(active=True).values_list("slug", flat=True))
+    guides = [g for p in data["platforms"] for g in p["guides"]]
+    assert len(guides) == Guide.objects.filter(active=True).count()
+    assert all(g["sources"] and g["sources"][0]["verified_on"] for g in guides)
+    linkedin = next(p for p in data["platforms"] if p["slug"] == "linkedin")
+    toggle = linkedin["guides"][0]
+    assert toggle["steps"][2]["title"].startswith('Switch off "Use my data')
