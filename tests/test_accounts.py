@@ -187,3 +187,28 @@ def test_no_unsafe_request_is_accepted_without_csrf_token(content):
             assert response.status_code == 403, (method, path, response.status_code)
         checked += 1
     assert checked >= 15
+
+
+def test_behind_a_proxy_clients_are_told_apart_by_the_hop_the_proxy_added(settings):
+    settings.BEHIND_PROXY = True
+    proxy = "10.0.0.1"
+    for i in range(10):
+        response = Client().post(
+            "/me/signin/",
+            {"email": f"a{i}@example.org"},
+            REMOTE_ADDR=proxy,
+            HTTP_X_FORWARDED_FOR=f"1.2.3.{i}, 198.51.100.{i}",
+        )
+        assert response.status_code == 200  # ten different clients, one proxy
+    spoofed = [
+        Client()
+        .post(
+            "/me/signin/",
+            {"email": f"b{i}@example.org"},
+            REMOTE_ADDR=proxy,
+            HTTP_X_FORWARDED_FOR=f"6.6.6.{i}, 203.0.113.9",
+        )
+        .status_code
+        for i in range(11)
+    ]
+    assert spoofed[-1] == 429  # a forged first entry does not dodge the limit

@@ -21,8 +21,18 @@ def _digest(value: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def client_address(request: HttpRequest) -> str:
+    """The client's address: behind our one trusted proxy, the hop it appended last
+    (earlier X-Forwarded-For entries are whatever the client chose to send)."""
+    if settings.BEHIND_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def client_key(request: HttpRequest) -> str:
-    return _digest("client:" + request.META.get("REMOTE_ADDR", ""))
+    return _digest("client:" + client_address(request))
 
 
 def email_key(email: str) -> str:
