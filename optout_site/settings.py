@@ -264,6 +264,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tracker.purge_stale_links",
         "schedule": crontab(minute=15, hour=3),
     },
+    "purge-stale-visitors": {
+        "task": "tracker.purge_stale_visitors",
+        "schedule": crontab(minute=45, hour=3),
+    },
 }
 # --- end Reminders --------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from guides.models import Guide, PolicyChange, Step
 from guides.signals import publish
 from tests.factories import make_guide, make_platform
-from tracker.models import Progress, Visitor
+from tracker.models import Progress, User, Visitor
 
 pytestmark = pytest.mark.django_db
 
@@ -344,3 +344,24 @@ def test_account_type_decides_whether_owner_only_guides_apply(client, content):
     html = client.get("/me/").content.decode()
     owner_row = html[html.index("Opt your workspace out by emailing Slack") :][:400]
     assert "Not started" in owner_row
+
+
+def test_cookie_is_renewed_on_a_new_day_and_unreachable_visitors_are_purged(client, content):
+    from tracker.visitors import purge_stale
+
+    tick(client, linkedin_steps()[0])
+    visitor = Visitor.objects.get()
+    Visitor.objects.filter(pk=visitor.pk).update(last_seen_on=dt.date(2020, 1, 1))
+    response = client.get(GUIDE)
+    assert response.cookies["visitor"]["max-age"] == 365 * 24 * 3600  # renewed today
+    visitor.refresh_from_db()
+    assert visitor.last_seen_on == timezone.localdate()
+
+    stale = Visitor.objects.create(last_seen_on=dt.date(2020, 1, 1))
+    kept_account = Visitor.objects.create(
+        last_seen_on=dt.date(2020, 1, 1),
+        user=User.objects.create_user("a@example.org"),
+    )
+    assert purge_stale() >= 1
+    assert not Visitor.objects.filter(pk=stale.pk).exists()
+    assert Visitor.objects.filter(pk__in=[visitor.pk, kept_account.pk]).count() == 2

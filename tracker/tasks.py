@@ -151,3 +151,12 @@ def purge_stale_links() -> None:
     """Beat, daily. Invariant: deletes only spent/expired confirmation links and
     subscriptions nobody confirmed within a week."""
     subscribers.purge_stale_links()
+
+
+@shared_task(name="tracker.purge_stale_visitors")
+def purge_stale_visitors() -> None:
+    """Beat, daily. Invariant: deletes only anonymous visitors (and their progress)
+    whose cookie has expired unseen, so nobody could ever reach them again."""
+    from tracker.visitors import purge_stale
+
+    purge_stale()

@@ -7,6 +7,7 @@ access to it; the cookie alone no longer does.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from importlib import import_module
 
@@ -123,7 +124,16 @@ class VisitorCookieMiddleware:
         today = timezone.localdate()
         if visitor is not None and visitor.last_seen_on != today:
             Visitor.objects.filter(pk=visitor.pk).update(last_seen_on=today)
+            if visitor.user_id is None and new is None:
+                set_cookie(response, visitor)  # a year from the last visit, not the first
         return response
+
+
+def purge_stale() -> int:
+    """Delete anonymous visitors not seen for longer than their cookie lives."""
+    cutoff = timezone.localdate() - dt.timedelta(seconds=settings.VISITOR_COOKIE_AGE)
+    deleted, _ = Visitor.objects.filter(user__isnull=True, last_seen_on__lt=cutoff).delete()
+    return deleted
 
 
 @transaction.atomic
