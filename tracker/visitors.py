@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import uuid
 from importlib import import_module
 
 from django.conf import settings
@@ -41,8 +42,6 @@ def _from_cookie(request: HttpRequest) -> Visitor | None:
 
 
 def _is_uuid(value: str) -> bool:
-    import uuid
-
     try:
         uuid.UUID(value)
     except ValueError:
