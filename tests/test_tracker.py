@@ -119,7 +119,11 @@ def test_forged_cookie_is_400_and_loses_nothing(client, content):
     assert response.status_code == 400
     assert "could not verify your progress cookie" in response.content.decode()
     assert list(Progress.objects.values_list("step_id", flat=True)) == [steps[0].pk]
-    # A page view with the forged cookie still works; it just shows no progress.
+    # Every write refuses it the same way; a page view still works, showing no progress.
+    assert forged.post("/me/platforms/reddit/add/").status_code == 400
+    prefs = forged.post("/me/preferences/", {"region": "eu", "account_type": "personal"})
+    assert prefs.status_code == 400 and prefs.cookies["visitor"]["max-age"] == 0
+    assert Visitor.objects.count() == 1 and visitor.platforms.count() == 0
     assert forged.get(GUIDE).status_code == 200
 
 
@@ -365,3 +369,18 @@ def test_cookie_is_renewed_on_a_new_day_and_unreachable_visitors_are_purged(clie
     assert purge_stale() >= 1
     assert not Visitor.objects.filter(pk=stale.pk).exists()
     assert Visitor.objects.filter(pk__in=[visitor.pk, kept_account.pk]).count() == 2
+
+
+def test_delete_everything_takes_subscriptions_with_it(client, content):
+    from tracker.models import EmailToken, Subscription
+
+    tick(client, linkedin_steps()[0])
+    client.post(
+        "/me/subscribe/",
+        {"email": "gone@example.org", "platforms": ["linkedin"], "frequency": "immediate"},
+    )
+    assert Subscription.objects.filter(email="gone@example.org").exists()
+    data = json.loads(client.get("/me/data.json").content)
+    assert [s["email"] for s in data["subscriptions"]] == ["gone@example.org"]
+    assert client.post("/me/delete/", {"confirm": "on"}).status_code == 302
+    assert not Subscription.objects.exists() and not EmailToken.objects.exists()

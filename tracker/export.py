@@ -5,9 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import operator
+from functools import reduce
 
 from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -120,18 +123,18 @@ def as_csv(request: HttpRequest, visitor: Visitor | None) -> str:
 @transaction.atomic
 def erase(request: HttpRequest, visitor: Visitor | None) -> None:
     """Delete every row that refers to this person."""
-    emails = set()
     user = request.user if request.user.is_authenticated else None
-    if user is not None:
-        emails.add(user.email.lower())
-    for sub in _subscriptions(request, visitor):
-        emails.add(sub.email.lower())
-    _subscriptions(request, visitor).delete()
-    for email in emails:
-        EmailToken.objects.filter(email__iexact=email).delete()
+    subscriptions = list(_subscriptions(request, visitor))
+    emails = {s.email for s in subscriptions} | ({user.email} if user else set())
+    Subscription.objects.filter(pk__in=[s.pk for s in subscriptions]).delete()
+    if emails:
+        EmailToken.objects.filter(
+            reduce(operator.or_, (Q(email__iexact=e) for e in emails))
+        ).delete()
     if visitor is not None:
         visitor.delete()
     if user is not None:
+        # Sessions cannot be looked up by user: decode the live ones (a rare action).
         user_pk = str(user.pk)
         for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
             if session.get_decoded().get("_auth_user_id") == user_pk:

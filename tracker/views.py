@@ -19,13 +19,7 @@ from guides.views import HtmxHttpRequest, remember_region
 from tracker import accounts, dashboard, export, progress, ratelimit
 from tracker.forms import DeleteForm, PreferencesForm, SignInForm, TickForm
 from tracker.pages import guide_state
-from tracker.visitors import BadVisitorCookie, clear_cookie, current_visitor, ensure_visitor
-
-
-def _bad_cookie(request: HttpRequest) -> HttpResponse:
-    response = render(request, "tracker/bad_cookie.html", status=400)
-    clear_cookie(response)
-    return response
+from tracker.visitors import clear_cookie, current_visitor, ensure_visitor
 
 
 def _get_step(platform_slug: str, guide_slug: str, step_key: str) -> Step:
@@ -57,10 +51,7 @@ def tick(
     form = TickForm(request.POST)
     if not form.is_valid():
         return render(request, "tracker/bad_request.html", {"form": form}, status=400)
-    try:
-        visitor = ensure_visitor(request)
-    except BadVisitorCookie:
-        return _bad_cookie(request)
+    visitor = ensure_visitor(request)  # a forged cookie: 400 from VisitorCookieMiddleware
     progress.set_done(visitor, step, form.cleaned_data["done"])
     guide = step.guide
     if not request.htmx:
@@ -108,10 +99,7 @@ def my_opt_outs(request: HttpRequest) -> HttpResponse:
 @require_POST
 def choose_platform(request: HtmxHttpRequest, slug: str, action: str) -> HttpResponse:
     platform = get_object_or_404(Platform, slug=slug, active=True)
-    try:
-        visitor = ensure_visitor(request)
-    except BadVisitorCookie:
-        return _bad_cookie(request)
+    visitor = ensure_visitor(request)  # a forged cookie: 400 from VisitorCookieMiddleware
     if action == "add":
         visitor.platforms.add(platform)
     else:
@@ -128,10 +116,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
     form = PreferencesForm(request.POST)
     if not form.is_valid():
         return render(request, "tracker/bad_request.html", {"form": form}, status=400)
-    try:
-        visitor = ensure_visitor(request)
-    except BadVisitorCookie:
-        return _bad_cookie(request)
+    visitor = ensure_visitor(request)  # a forged cookie: 400 from VisitorCookieMiddleware
     visitor.region = form.cleaned_data["region"]
     visitor.account_type = form.cleaned_data["account_type"]
     visitor.save(update_fields=["region", "account_type"])
@@ -162,11 +147,7 @@ def delete_everything(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not form.is_valid():
             return render(request, "tracker/delete.html", {"form": form}, status=400)
-        try:
-            visitor = current_visitor(request, strict=True)
-        except BadVisitorCookie:
-            visitor = None
-        export.erase(request, visitor)
+        export.erase(request, current_visitor(request))
         logout(request)
         response = redirect("tracker:deleted")
         clear_cookie(response)
@@ -208,8 +189,6 @@ def signin_link(request: HttpRequest, token: str) -> HttpResponse:
         accounts.sign_in(request, token)
     except accounts.TokenInvalid:
         return render(request, "tracker/link_invalid.html", status=410)
-    except BadVisitorCookie:
-        return _bad_cookie(request)
     messages.success(request, _("You are signed in. Your progress is kept with your account."))
     response = redirect("tracker:dashboard")
     clear_cookie(response)

@@ -17,6 +17,7 @@ from django.contrib.auth import SESSION_KEY
 from django.core import signing
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 
 from guides.cache import safe_set
@@ -125,6 +126,15 @@ class VisitorCookieMiddleware:
             Visitor.objects.filter(pk=visitor.pk).update(last_seen_on=today)
             if visitor.user_id is None and new is None:
                 set_cookie(response, visitor)  # a year from the last visit, not the first
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """A write with a forged visitor cookie: a clear 400 that saves nothing, and the
+        bad cookie cleared, for every view that calls ensure_visitor()."""
+        if not isinstance(exception, BadVisitorCookie):
+            return None
+        response = render(request, "tracker/bad_cookie.html", status=400)
+        clear_cookie(response)
         return response
 
 
