@@ -17,7 +17,6 @@ from django.core.cache import cache
 
 log = logging.getLogger(__name__)
 STAMP_KEY = "guides:content-stamp"
-_MISS = object()
 
 
 def safe_get(key: str, default: Any = None) -> Any:
