@@ -24,7 +24,15 @@ from django.db import DatabaseError, transaction
 from django.db.models import OuterRef, Subquery
 
 from guides import schema
-from guides.models import ContentVersion, Guide, Platform, PolicyChange, Step, WatchedPage
+from guides.models import (
+    ContentVersion,
+    Guide,
+    Platform,
+    PolicyChange,
+    Source,
+    Step,
+    WatchedPage,
+)
 from guides.signals import publish
 
 log = logging.getLogger(__name__)
@@ -126,6 +134,8 @@ def _load_platform(data: schema.Platform, digest: str, report: SyncReport) -> No
         "category": data.category.value,
         "website": str(data.website),
         "summary": data.summary.strip(),
+        "aliases": list(data.aliases),
+        "official_domains": list(data.official_domains),
         "active": True,
     }
     if platform is None:
@@ -174,6 +184,7 @@ def _load_guides(
             else None,
             "alternatives": list(item.alternatives),
             "sources": [s.model_dump(mode="json") for s in item.sources],
+            "deep_link_reason": (item.deep_link_reason or "").strip(),
             "version": version,
             "active": True,
         }
@@ -185,6 +196,7 @@ def _load_guides(
                 setattr(guide, name, value)
             guide.save(update_fields=list(values))
         _load_steps(guide, item.steps)
+        _load_sources(guide, item.sources)
         loaded[item.slug] = guide
     platform.guides.exclude(slug__in=loaded).update(active=False)
     return loaded
@@ -202,6 +214,7 @@ def _load_steps(guide: Guide, items: list[schema.Step]) -> None:
             "link": str(item.link) if item.link else "",
             "end_state": item.end_state or "",
             "variants": [v.model_dump() for v in item.variants],
+            "source": item.source or "",
             "active": True,
         }
         step = existing.get(item.key)
@@ -212,6 +225,26 @@ def _load_steps(guide: Guide, items: list[schema.Step]) -> None:
                 setattr(step, name, value)
             step.save(update_fields=list(values))
     guide.steps.exclude(key__in=[i.key for i in items]).update(active=False)
+
+
+def _load_sources(guide: Guide, items: list[schema.Source]) -> None:
+    """A row per source for the editors' re-check list; nothing refers to these rows."""
+    guide.source_rows.all().delete()
+    Source.objects.bulk_create(
+        Source(
+            guide=guide,
+            position=position,
+            source_id=item.id,
+            url=str(item.url),
+            title=item.title,
+            kind=item.kind.value,
+            publisher=item.publisher or "",
+            quote=list(item.quote),
+            checked_on=item.checked_on,
+            supports=[f.value for f in item.supports],
+        )
+        for position, item in enumerate(items)
+    )
 
 
 def _load_policy_changes(
@@ -227,7 +260,9 @@ def _load_policy_changes(
             title=item.title,
             defaults={
                 "summary": item.summary.strip(),
-                "source": str(item.source) if item.source else "",
+                "source": str(item.source),
+                "quote": list(item.quote),
+                "checked_on": item.checked_on,
                 "from_content": True,
             },
         )

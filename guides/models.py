@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from guides import schema
+from guides import evidence, schema
 from guides.fetch import Outcome
 
 LABELS = {
@@ -49,6 +49,8 @@ class Platform(models.Model):
     category = models.CharField(max_length=30, choices=choices(schema.Category))
     website = models.URLField()
     summary = models.TextField()
+    aliases = models.JSONField(default=list, blank=True)
+    official_domains = models.JSONField(default=list, blank=True)
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -100,6 +102,9 @@ class Guide(models.Model):
     request_template = models.JSONField(null=True, blank=True)
     alternatives = models.JSONField(default=list)
     sources = models.JSONField(default=list)
+    deep_link_reason = models.TextField(
+        blank=True, help_text=_("Why the setting has no deep link (deep_link: none).")
+    )
     version = models.ForeignKey(ContentVersion, on_delete=models.CASCADE, related_name="+")
     active = models.BooleanField(default=True)
 
@@ -130,9 +135,13 @@ class Guide(models.Model):
         return self.kind != schema.Kind.NO_OPT_OUT
 
     @property
-    def last_verified(self):
-        dates = [s["verified_on"] for s in self.sources if s.get("verified_on")]
-        return max(dates) if dates else None
+    def confidence(self) -> str:
+        """Derived from the sources' quotes (guides.evidence), never typed."""
+        return evidence.confidence(self.kind, self.sources)
+
+    @property
+    def unconfirmed_facts(self) -> list[str]:
+        return evidence.unconfirmed_facts(self.kind, self.sources)
 
 
 class Step(models.Model):
@@ -146,6 +155,9 @@ class Step(models.Model):
     link = models.URLField(blank=True, max_length=500)
     end_state = models.CharField(max_length=200, blank=True)
     variants = models.JSONField(default=list)
+    source = models.SlugField(
+        max_length=60, blank=True, help_text=_("Id of the guide source backing label and path.")
+    )
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -164,6 +176,8 @@ class PolicyChange(models.Model):
     title = models.CharField(max_length=200)
     summary = models.TextField()
     source = models.URLField(blank=True, max_length=500)
+    quote = models.JSONField(default=list, blank=True)
+    checked_on = models.DateField(null=True, blank=True)
     affects = models.ManyToManyField(Guide, related_name="policy_changes", blank=True)
     from_content = models.BooleanField(
         default=False, help_text=_("Loaded from the platform's content file.")
@@ -181,6 +195,38 @@ class PolicyChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%d %b %Y}: {self.title}"
+
+
+class Source(models.Model):
+    """One source of a guide, as the content file states it: a row per source so editors
+    can list evidence by age (the admin's re-check list). Written by the loader, which
+    replaces a guide's rows on each load; the page and the API read `Guide.sources`."""
+
+    class Kind(models.TextChoices):
+        OFFICIAL = "official", _("Official")
+        PRESS = "press", _("Press")
+        REGULATOR = "regulator", _("Regulator")
+
+    guide = models.ForeignKey(Guide, on_delete=models.CASCADE, related_name="source_rows")
+    position = models.PositiveIntegerField(default=0)
+    source_id = models.SlugField(max_length=60)
+    url = models.URLField(max_length=500)
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    publisher = models.CharField(max_length=200, blank=True)
+    quote = models.JSONField(default=list, blank=True)
+    checked_on = models.DateField(null=True, blank=True)
+    supports = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["checked_on", "guide", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["guide", "source_id"], name="source_id_unique")
+        ]
+        indexes = [models.Index(fields=["checked_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.guide.slug}/{self.source_id}"
 
 
 class WatchedPage(models.Model):

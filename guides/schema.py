@@ -2,8 +2,8 @@
 
 This module is the written-down contract for content: the loader validates every
 file against it before anything touches the database, and the README documents each
-field from the descriptions below. It depends on pydantic only, so it can be run on
-its own to check a file while editing:
+field from the descriptions below. It needs no database, so it can be run on its own
+to check a file while editing:
 
     python -m guides.schema guides/content/linkedin.yaml
 """
@@ -14,7 +14,7 @@ import datetime as dt
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import (
@@ -26,6 +26,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from guides.evidence import registrable_domain
 
 # libyaml's C parser when present (several times faster), the pure-Python one otherwise.
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -85,28 +87,65 @@ class Category(StrEnum):
     DEVICES = "devices"
 
 
-class Confidence(StrEnum):
-    HIGH = "high"  # the official page itself was read
-    MEDIUM = "medium"  # official page seen in part, or consistent secondary sources
-    LOW = "low"  # one secondary source only: the page says so
+class SourceKind(StrEnum):
+    OFFICIAL = "official"  # the platform's own help, settings, policy, terms or blog page
+    PRESS = "press"  # a named publication
+    REGULATOR = "regulator"  # a data protection authority, court, official journal
+
+
+class Fact(StrEnum):
+    """The facts of a guide a quote can back."""
+
+    LABEL = "label"  # the setting's / form's exact name
+    PATH = "path"  # where it is
+    DEFAULT = "default"  # the state before anyone acts
+    REGIONS = "regions"  # where it applies
+    SCOPE = "scope"  # what it covers / does not cover
+    DATES = "dates"  # when things happened
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Source(Strict):
-    url: AnyHttpUrl = Field(description="Official page the facts come from.")
-    title: ShortText = Field(description="The page's title as the platform gives it.")
-    verified_on: dt.date = Field(description="Date someone checked the facts against it.")
-    confidence: Confidence = Field(default=Confidence.HIGH)
+Quote = Annotated[str, Field(min_length=1, max_length=1000)]
+Domain = Annotated[str, Field(pattern=r"^([a-z0-9-]+\.)+[a-z]{2,63}$", max_length=253)]
 
-    @field_validator("verified_on")
-    @classmethod
-    def _not_in_future(cls, value: dt.date) -> dt.date:
-        if value > dt.date.today():
-            raise ValueError("verified_on cannot be in the future")
-        return value
+
+def _check_quotes(quote: list[str], checked_on: dt.date | None) -> None:
+    """The evidence rules every quoted thing follows: no empty quote, a date iff a quote."""
+    if any(not q.strip() for q in quote):
+        raise ValueError("a quote cannot be empty")
+    if quote and checked_on is None:
+        raise ValueError("checked_on is required with a quote: the day it was read")
+    if not quote and checked_on is not None:
+        raise ValueError("checked_on without a quote: a date needs the passage that was read")
+    if checked_on is not None and checked_on > dt.date.today():
+        raise ValueError("checked_on cannot be in the future")
+
+
+class Source(Strict):
+    id: Slug = Field(description="Short id, unique within the guide; steps refer to it.")
+    url: AnyHttpUrl = Field(description="The page's official address.")
+    title: ShortText = Field(description="The page's title as its publisher gives it.")
+    kind: SourceKind
+    publisher: ShortText | None = Field(
+        default=None, description="Who published it; required for press and regulator."
+    )
+    quote: list[Quote] = Field(default_factory=list, description="Exact passages from the page.")
+    checked_on: dt.date | None = Field(default=None, description="Day the quote was read there.")
+    supports: list[Fact] = Field(default_factory=list, description="Facts the quotes back.")
+
+    @model_validator(mode="after")
+    def _evidence_rules(self) -> Source:
+        _check_quotes(self.quote, self.checked_on)
+        if self.supports and not self.quote:
+            raise ValueError("supports needs a quote: a source backs facts only with a passage")
+        if len(set(self.supports)) != len(self.supports):
+            raise ValueError("supports lists a fact twice")
+        if self.kind != SourceKind.OFFICIAL and not self.publisher:
+            raise ValueError(f"a {self.kind.value} source must name its publisher")
+        return self
 
 
 class Variant(Strict):
@@ -125,6 +164,9 @@ class Step(Strict):
     link: AnyHttpUrl | None = Field(default=None, description="Official deep link.")
     end_state: ShortText | None = Field(default=None, description='Expected end state, e.g. "Off".')
     variants: list[Variant] = Field(default_factory=list)
+    source: Slug | None = Field(
+        default=None, description="Id of the guide source that backs this step's label and path."
+    )
 
 
 class RequestTemplate(Strict):
@@ -162,6 +204,12 @@ class Guide(Strict):
     )
     sources: list[Source] = Field(min_length=1)
     steps: list[Step] = Field(default_factory=list)
+    deep_link: Literal["none"] | None = Field(
+        default=None, description='"none" when the setting has no official link of its own.'
+    )
+    deep_link_reason: Text | None = Field(
+        default=None, description="Why there is no deep link; required with deep_link: none."
+    )
 
     @field_validator("regions")
     @classmethod
@@ -190,7 +238,29 @@ class Guide(Strict):
             raise ValueError(f"a {self.kind.value} guide needs at least one step")
         if self.kind == Kind.ADMIN_ONLY and not self.who_must_act:
             raise ValueError("an admin-only guide must say who_must_act")
+        self._evidence_references()
+        self._deep_link_rules()
         return self
+
+    def _evidence_references(self) -> None:
+        ids = [s.id for s in self.sources]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"source id {dupes[0]!r} is used twice")
+        for i, step in enumerate(self.steps):
+            if step.source is not None and step.source not in ids:
+                raise ValueError(f"steps.{i}.source names unknown source {step.source!r}")
+
+    def _deep_link_rules(self) -> None:
+        if self.deep_link is not None and not self.deep_link_reason:
+            raise ValueError("deep_link: none needs a deep_link_reason")
+        if self.deep_link_reason and self.deep_link is None:
+            raise ValueError("deep_link_reason is only for deep_link: none")
+        has_link = any(step.link for step in self.steps)
+        if self.kind == Kind.SETTING and not has_link and self.deep_link is None:
+            raise ValueError(
+                "a setting guide needs a step link, or deep_link: none with a deep_link_reason"
+            )
 
 
 class PolicyChange(Strict):
@@ -198,7 +268,14 @@ class PolicyChange(Strict):
     title: ShortText
     summary: Text
     affects: list[Slug] = Field(min_length=1, description="Slugs of the guides it affects.")
-    source: AnyHttpUrl | None = None
+    source: AnyHttpUrl = Field(description="The page that states it (official, press, regulator).")
+    quote: list[Quote] = Field(default_factory=list, description="Exact passages from source.")
+    checked_on: dt.date | None = Field(default=None, description="Day the quote was read there.")
+
+    @model_validator(mode="after")
+    def _evidence_rules(self) -> PolicyChange:
+        _check_quotes(self.quote, self.checked_on)
+        return self
 
 
 class WatchedPage(Strict):
@@ -216,6 +293,13 @@ class Platform(Strict):
     category: Category
     website: AnyHttpUrl
     summary: Text
+    aliases: list[ShortText] = Field(
+        default_factory=list, description="Other names people search for (OpenAI, Twitter...)."
+    )
+    official_domains: list[Domain] = Field(
+        default_factory=list,
+        description="Registrable domains that are the platform's own, besides website's.",
+    )
     guides: list[Guide] = Field(min_length=1)
     policy_changes: list[PolicyChange] = Field(default_factory=list)
     watch: list[WatchedPage] = Field(default_factory=list)
@@ -234,6 +318,10 @@ class Platform(Strict):
         if len(set(keys)) != len(keys):
             raise ValueError("two policy_changes share a date and title")
         return self
+
+    def own_domains(self) -> set[str]:
+        """Registrable domains of the platform: its website's and official_domains."""
+        return {registrable_domain(self.website.host or "")} | set(self.official_domains)
 
 
 class ContentError(Exception):
@@ -269,7 +357,23 @@ def parse_file(path: Path) -> Platform:
         raise ContentError(name, _loc(err["loc"]), reason) from None
     if platform.slug != path.stem:
         raise ContentError(name, "slug", f"must match the file name ({path.stem!r})")
+    _check_official_domains(name, platform)
     return platform
+
+
+def _check_official_domains(name: str, platform: Platform) -> None:
+    """An `official` source is on the platform's own registrable domains."""
+    own = platform.own_domains()
+    for g, guide in enumerate(platform.guides):
+        for i, source in enumerate(guide.sources):
+            domain = registrable_domain(source.url.host or "")
+            if source.kind == SourceKind.OFFICIAL and domain not in own:
+                reason = (
+                    f"an official source must be on the platform's own domains "
+                    f"({', '.join(sorted(own))}), not {domain!r}; list it in "
+                    "official_domains if it is the platform's"
+                )
+                raise ContentError(name, f"guides.{g}.sources.{i}.url", reason)
 
 
 def main(argv: list[str]) -> int:

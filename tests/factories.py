@@ -38,10 +38,10 @@ def make_guide(platform: Platform, *, steps: int = 3, **kw) -> Guide:
         "minutes": 2,
         "sources": [
             {
+                "id": "help",
                 "url": "https://example.org/help",
                 "title": "Help",
-                "verified_on": "2026-11-01",
-                "confidence": "high",
+                "kind": "official",
             }
         ],
         "version": version,

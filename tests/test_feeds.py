@@ -45,7 +45,9 @@ def test_json_dump_has_every_guide_with_sources_in_constant_queries(client, cont
     assert slugs == set(Platform.objects.filter(active=True).values_list("slug", flat=True))
     guides = [g for p in data["platforms"] for g in p["guides"]]
     assert len(guides) == Guide.objects.filter(active=True).count()
-    assert all(g["sources"] and g["sources"][0]["verified_on"] for g in guides)
+    assert all(g["sources"] and g["sources"][0]["kind"] for g in guides)
+    assert all("quote" in s and "checked_on" in s for g in guides for s in g["sources"])
+    assert all(g["confidence"] in {"confirmed", "reported", "unconfirmed"} for g in guides)
     linkedin = next(p for p in data["platforms"] if p["slug"] == "linkedin")
     toggle = linkedin["guides"][0]
     assert toggle["steps"][2]["title"].startswith('Switch off "Use my data')

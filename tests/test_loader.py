@@ -90,10 +90,10 @@ BAD_EDITS = {
         "(file)",
         "affects names unknown guide 'nope'",
     ),
-    "future-verification": (
-        lambda d: d["guides"][0]["sources"][0].update(verified_on="2999-01-01"),
-        "guides.0.sources.0.verified_on",
-        "cannot be in the future",
+    "future-check": (
+        lambda d: d["guides"][0]["sources"][0].update(quote=["Q"], checked_on="2999-01-01"),
+        "guides.0.sources.0",
+        "checked_on cannot be in the future",
     ),
     "no-opt-out-without-alternatives": (
         lambda d: d["guides"][0].update(kind="no-opt-out"),
@@ -212,6 +212,7 @@ def test_new_policy_change_is_published_once(tmp_path):
             "title": "A new change",
             "summary": "Something changed.",
             "affects": ["generative-ai-training"],
+            "source": "https://www.linkedin.com/legal/privacy-policy",
         }
     )
     write(tmp_path, "linkedin", data)
