@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django import forms
@@ -33,6 +34,9 @@ class CatalogFilterForm(forms.Form):
     )
 
 
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
 @dataclass
 class Entry:
     platform: Platform
@@ -55,6 +59,17 @@ def _guide_matches(guide: Guide, region: str, difficulty: str, kind: str) -> boo
     return not kind or guide.kind == kind
 
 
+def searchable(text: str) -> str:
+    """Text as search compares it: case, spaces and punctuation ignored ("Chat GPT" = "chatgpt")."""
+    return _NOT_WORD.sub("", text.casefold())
+
+
+def _platform_matches(platform: Platform, needle: str) -> bool:
+    names = [platform.name, platform.slug, *platform.aliases]
+    names += [g.title for g in platform.active_guides]
+    return any(needle in searchable(name) for name in names)
+
+
 def filter_platforms(
     platforms: QuerySet[Platform] | list[Platform],
     *,
@@ -64,10 +79,10 @@ def filter_platforms(
     difficulty: str = "",
     kind: str = "",
 ) -> list[Entry]:
-    needle = q.strip().casefold()
+    needle = searchable(q)
     entries = []
     for platform in platforms:
-        if needle and needle not in platform.name.casefold() and needle not in platform.slug:
+        if needle and not _platform_matches(platform, needle):
             continue
         if category and platform.category != category:
             continue

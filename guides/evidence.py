@@ -88,3 +88,19 @@ def age_days(source: Source, today: dt.date) -> int | None:
 def is_stale(source: Source, today: dt.date, limit: int = STALE_AFTER_DAYS) -> bool:
     days = age_days(source, today)
     return days is not None and days > limit
+
+
+def annotated(source: Source, today: dt.date) -> dict:
+    """The source with what a page shows about its age: `checked` (a date), `age_days`
+    and `stale` (the check is older than STALE_AFTER_DAYS)."""
+    return {
+        **source,
+        "checked": checked_date(source),
+        "age_days": age_days(source, today),
+        "stale": is_stale(source, today),
+    }
+
+
+def for_step(sources: Iterable[Source], source_id: str) -> list[Source]:
+    """The source a step names (`Step.source`), or none."""
+    return [s for s in sources if source_id and s.get("id") == source_id]

@@ -58,6 +58,12 @@ class PolicyChangesFeed(Feed):
         return item.published_at or timezone.now()
 
 
+def _source(source: dict) -> dict:
+    """A source as the content file states it; every key present, empty when unknown."""
+    keys = ("id", "url", "title", "kind", "publisher", "quote", "checked_on", "supports")
+    return {key: source.get(key) for key in keys}
+
+
 def _guide(guide: Guide) -> dict:
     return {
         "slug": guide.slug,
@@ -74,7 +80,10 @@ def _guide(guide: Guide) -> dict:
         "minutes": guide.minutes,
         "uncertain": guide.uncertain,
         "alternatives": guide.alternatives,
-        "sources": guide.sources,
+        "sources": [_source(s) for s in guide.sources],
+        "confidence": guide.confidence,
+        "unconfirmed_facts": guide.unconfirmed_facts,
+        "deep_link_reason": guide.deep_link_reason,
         "steps": [
             {
                 "key": s.key,
@@ -82,6 +91,7 @@ def _guide(guide: Guide) -> dict:
                 "path": s.path,
                 "link": s.link,
                 "end_state": s.end_state,
+                "source": s.source,
             }
             for s in guide.active_steps
         ],
@@ -106,6 +116,7 @@ def platforms_json(request: HttpRequest) -> JsonResponse:
                 "category": p.category,
                 "website": p.website,
                 "summary": p.summary,
+                "aliases": p.aliases,
                 "guides": [_guide(g) for g in p.active_guides],
             }
             for p in platforms

@@ -5,8 +5,9 @@ on a hit it answers from one cache round trip, without sessions, URL resolving o
 templates; on a miss the page is rendered by the full stack and stored on its way out,
 with the headers the other middleware added (CSP, Vary, framing...).
 
-An entry is keyed by the URL with its query, the region cookie, htmx or not, and the
-person (from hooks: tracker names the signed visitor or signed-in user). Each entry
+An entry is keyed by the URL with its query, the region cookie, htmx or not, the
+person (from hooks: tracker names the signed visitor or signed-in user), and today's
+date (pages count the days since evidence was checked). Each entry
 records the content stamp (changes on every sync and every published policy change)
 and the person's own stamp (bumped on each of their writes) it was rendered under; a
 hit needs both to be current, and all three are read in one `get_many`. So one
@@ -30,6 +31,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
 from guides.cache import STAMP_KEY, content_stamp, log, safe_set
@@ -96,6 +98,8 @@ def _entry_key(request: HttpRequest, who: str) -> str:
         request.COOKIES.get(settings.REGION_COOKIE_NAME, ""),
         "htmx" if request.headers.get("HX-Request") else "page",
         who,
+        # Pages say how many days ago evidence was checked: a new day is a new page.
+        timezone.localdate().isoformat(),
     ]
     return "page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 

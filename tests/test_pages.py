@@ -8,8 +8,10 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.html import escape
 
 from guides.models import Guide, Platform
+from guides.templatetags.evidence_tags import fact_label
 from tests.factories import make_guide, make_platform
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +36,9 @@ def test_every_platform_and_guide_page_renders(client, content):
             page = client.get(guide.get_absolute_url())
             html = page.content.decode()
             assert page.status_code == 200, guide
-            assert "verified on" in html
+            assert f'class="confidence confidence-{guide.confidence}"' in html
+            for fact in guide.unconfirmed_facts:
+                assert escape(fact_label(fact)) in html.split('id="confidence"')[1].split("</p>")[0]
             for source in guide.sources:
                 assert source["url"].replace("&", "&amp;") in html
             if guide.uncertain:
