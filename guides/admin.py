@@ -344,3 +344,5 @@ class WatchedPageAdmin(admin.ModelAdmin):
 
 
 # --- end watcher -----------------------------------------------------------------
+
+from guides.evidence_admin import SourceAdmin  # noqa: E402, F401 - registers the re-check list

@@ -95,6 +95,90 @@ BAD_EDITS = {
         "guides.0.sources.0",
         "checked_on cannot be in the future",
     ),
+    "empty-quote": (
+        lambda d: d["guides"][0]["sources"][0].update(quote=["  "], checked_on="2026-11-01"),
+        "guides.0.sources.0",
+        "a quote cannot be empty",
+    ),
+    "quote-without-checked-on": (
+        lambda d: d["guides"][0]["sources"][0].update(quote=["Use my data"]),
+        "guides.0.sources.0",
+        "checked_on is required with a quote",
+    ),
+    "checked-on-without-quote": (
+        lambda d: d["guides"][0]["sources"][0].update(checked_on="2026-11-01"),
+        "guides.0.sources.0",
+        "checked_on without a quote",
+    ),
+    "supports-without-quote": (
+        lambda d: d["guides"][0]["sources"][0].update(supports=["label"]),
+        "guides.0.sources.0",
+        "supports needs a quote",
+    ),
+    "unknown-fact": (
+        lambda d: d["guides"][0]["sources"][0].update(
+            quote=["Q"], checked_on="2026-11-01", supports=["colour"]
+        ),
+        "guides.0.sources.0.supports.0",
+        "Input should be",
+    ),
+    "press-without-publisher": (
+        lambda d: d["guides"][0]["sources"][0].update(
+            kind="press", url="https://www.theverge.com/a"
+        ),
+        "guides.0.sources.0",
+        "a press source must name its publisher",
+    ),
+    "source-without-kind": (
+        lambda d: d["guides"][0]["sources"][0].pop("kind"),
+        "guides.0.sources.0.kind",
+        "Field required",
+    ),
+    "old-verified-on": (
+        lambda d: d["guides"][0]["sources"][0].update(verified_on="2026-11-29"),
+        "guides.0.sources.0.verified_on",
+        "Extra inputs are not permitted",
+    ),
+    "duplicate-source-id": (
+        lambda d: d["guides"][0]["sources"][1].update(id=d["guides"][0]["sources"][0]["id"]),
+        "guides.0",
+        "source id 'help' is used twice",
+    ),
+    "unknown-step-source": (
+        lambda d: d["guides"][0]["steps"][0].update(source="nope"),
+        "guides.0",
+        "steps.0.source names unknown source 'nope'",
+    ),
+    "official-source-elsewhere": (
+        lambda d: d["guides"][0]["sources"][0].update(url="https://linkedin.example.com/help"),
+        "guides.0.sources.0.url",
+        "an official source must be on the platform's own domains (linkedin.com)",
+    ),
+    "bad-official-domain": (
+        lambda d: d.update(official_domains=["https://lnkd.in"]),
+        "official_domains.0",
+        "String should match pattern",
+    ),
+    "setting-without-deep-link": (
+        lambda d: [s.pop("link", None) for s in d["guides"][0]["steps"]],
+        "guides.0",
+        "a setting guide needs a step link, or deep_link: none with a deep_link_reason",
+    ),
+    "deep-link-none-without-reason": (
+        lambda d: d["guides"][0].update(deep_link="none"),
+        "guides.0",
+        "deep_link: none needs a deep_link_reason",
+    ),
+    "policy-change-without-source": (
+        lambda d: d["policy_changes"][0].pop("source"),
+        "policy_changes.0.source",
+        "Field required",
+    ),
+    "policy-change-future-check": (
+        lambda d: d["policy_changes"][0].update(quote=["Q"], checked_on="2999-01-01"),
+        "policy_changes.0",
+        "checked_on cannot be in the future",
+    ),
     "no-opt-out-without-alternatives": (
         lambda d: d["guides"][0].update(kind="no-opt-out"),
         "guides.0",
@@ -247,3 +331,46 @@ def test_removed_file_deactivates_platform(tmp_path):
     report = sync(tmp_path)
     assert report.deactivated == ["linkedin"]
     assert not Platform.objects.get(slug="linkedin").active
+
+
+@pytest.mark.django_db
+def test_evidence_fields_are_loaded_and_source_rows_replaced(tmp_path):
+    Platform.objects.all().delete()
+    data = linkedin_data()
+    data["aliases"] = ["Microsoft LinkedIn"]
+    data["official_domains"] = ["lnkd.in"]
+    guide = data["guides"][0]
+    guide["sources"][0].update(quote=["Use my data"], checked_on="2026-11-01", supports=["label"])
+    guide["steps"][0]["source"] = guide["sources"][0]["id"]
+    data["policy_changes"][0].update(quote=["On by default"], checked_on="2026-10-01")
+    write(tmp_path, "linkedin", data)
+    assert not sync(tmp_path).errors
+
+    platform = Platform.objects.get(slug="linkedin")
+    assert platform.aliases == ["Microsoft LinkedIn"] and platform.official_domains == ["lnkd.in"]
+    loaded = Guide.objects.get(platform=platform, slug=guide["slug"])
+    assert loaded.sources[0]["quote"] == ["Use my data"]
+    assert loaded.sources[0]["checked_on"] == "2026-11-01"
+    assert loaded.steps.get(key=guide["steps"][0]["key"]).source == guide["sources"][0]["id"]
+    change = PolicyChange.objects.get(platform=platform, date=data["policy_changes"][0]["date"])
+    assert change.quote == ["On by default"] and str(change.checked_on) == "2026-10-01"
+    rows = list(loaded.source_rows.order_by("position").values_list("source_id", "checked_on"))
+    assert [r[0] for r in rows] == [s["id"] for s in guide["sources"]]
+    assert str(rows[0][1]) == "2026-11-01" and rows[1][1] is None
+
+    guide["sources"].pop()
+    write(tmp_path, "linkedin", data)
+    sync(tmp_path)
+    assert loaded.source_rows.count() == 1
+
+
+@pytest.mark.django_db
+def test_deep_link_none_with_reason_loads(tmp_path):
+    Platform.objects.all().delete()
+    data = linkedin_data()
+    for step in data["guides"][0]["steps"]:
+        step.pop("link", None)
+    data["guides"][0].update(deep_link="none", deep_link_reason="Only in the app.")
+    write(tmp_path, "linkedin", data)
+    assert not sync(tmp_path).errors
+    assert Guide.objects.get(slug=data["guides"][0]["slug"]).deep_link_reason == "Only in the app."
