@@ -42,7 +42,10 @@ def test_home_to_linkedin_guide_with_region_and_filter(page: Page, site, foreign
     expect(page.locator(".setting-path").nth(1)).to_contain_text("Data privacy")
     expect(page.get_by_role("heading", name="What it does not cover")).to_be_visible()
     expect(page.locator(".timeline")).to_contain_text("3 Nov 2025")
-    expect(page.locator(".sources")).to_contain_text("verified on")
+    expect(page.locator(".sources")).to_contain_text(re.compile("checked on|not quoted"))
+    expect(page.locator("#confidence")).to_contain_text(
+        re.compile("Confirmed|Reported|Not confirmed")
+    )
 
     assert foreign_requests == []
 
@@ -56,4 +59,21 @@ def test_filter_works_without_javascript(browser, site):
     expect(page).to_have_url(re.compile(r"kind=no-opt-out"))
     expect(page.locator("#results")).to_contain_text("Reddit")
     expect(page.locator("#results")).not_to_contain_text("LinkedIn")
+    context.close()
+
+
+def test_evidence_opens_without_javascript(browser, site):
+    from guides.models import Step
+
+    step = Step.objects.exclude(source="").select_related("guide__platform").first()
+    source = next(s for s in step.guide.sources if s["id"] == step.source and s["quote"])
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(site + step.guide.get_absolute_url())
+    row = page.locator(f"#step-{step.key}")
+    quote = row.locator("details.evidence blockquote").first
+    expect(quote).to_be_hidden()
+    row.locator("details.evidence summary").click()
+    expect(quote).to_be_visible()
+    expect(quote).to_contain_text(source["quote"][0][:40])
     context.close()
