@@ -248,6 +248,7 @@ def test_edited_step_is_flagged_and_new_steps_show_not_done(client, content, tmp
             "title": "Toggle moved",
             "summary": "Moved.",
             "affects": ["generative-ai-training"],
+            "source": "https://www.linkedin.com/legal/privacy-policy",
         }
     )
     shutil.copytree(settings.CONTENT_DIR, tmp_path, dirs_exist_ok=True)
