@@ -6,7 +6,8 @@ still load. A valid file whose content hash equals its platform's latest version
 writes nothing. A changed file makes a new immutable `ContentVersion` and updates
 guides, steps, policy changes and watched pages in one transaction. Guides and steps
 that leave a file are marked inactive (progress refers to them), never deleted.
-New policy changes are published once, which is what starts reminders.
+New policy changes are published once, which is what starts reminders; a loaded change
+that leaves its file is removed from the history, with its reminders.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ class SyncReport:
     deactivated: list[str] = field(default_factory=list)
     errors: list[schema.ContentError] = field(default_factory=list)
     published: list[int] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -253,6 +255,7 @@ def _load_policy_changes(
     guides: dict[str, Guide],
     report: SyncReport,
 ) -> None:
+    kept = []
     for item in items:
         change, created = PolicyChange.objects.update_or_create(
             platform=platform,
@@ -267,8 +270,14 @@ def _load_policy_changes(
             },
         )
         change.affects.set([guides[slug] for slug in item.affects])
+        kept.append(change.pk)
         if created and publish(change):
             report.published.append(change.pk)
+    # A change the file no longer states (retitled, or found wrong) leaves the history;
+    # those editors added in the admin stay.
+    gone = platform.policy_changes.filter(from_content=True).exclude(pk__in=kept)
+    report.withdrawn += [f"{platform.slug}: {c.date} {c.title}" for c in gone]
+    gone.delete()
 
 
 def _load_watched_pages(platform: Platform, items: list[schema.WatchedPage]) -> None:

@@ -374,3 +374,24 @@ def test_deep_link_none_with_reason_loads(tmp_path):
     write(tmp_path, "linkedin", data)
     assert not sync(tmp_path).errors
     assert Guide.objects.get(slug=data["guides"][0]["slug"]).deep_link_reason == "Only in the app."
+
+
+@pytest.mark.django_db
+def test_policy_change_that_leaves_its_file_leaves_the_history(tmp_path):
+    Platform.objects.all().delete()
+    write(tmp_path, "linkedin", linkedin_data())
+    sync(tmp_path)
+    platform = Platform.objects.get(slug="linkedin")
+    by_editor = PolicyChange.objects.create(
+        platform=platform, date="2026-01-05", title="Added in the admin", summary="."
+    )
+    data = linkedin_data()
+    old_title = data["policy_changes"][0]["title"]
+    data["policy_changes"][0]["title"] = "A better title for the same change"
+    write(tmp_path, "linkedin", data)
+    report = sync(tmp_path)
+
+    titles = set(platform.policy_changes.values_list("title", flat=True))
+    assert old_title not in titles and "A better title for the same change" in titles
+    assert by_editor.title in titles  # only what the file loaded leaves with it
+    assert report.withdrawn == [f"linkedin: {data['policy_changes'][0]['date']} {old_title}"]

@@ -22,6 +22,8 @@ class Command(BaseCommand):
             self.stdout.write(f"updated {slug} (new version)")
         for slug in report.deactivated:
             self.stdout.write(f"deactivated {slug} (file removed)")
+        for change in report.withdrawn:
+            self.stdout.write(f"withdrawn policy change {change}")
         for error in report.errors:
             self.stderr.write(f"rejected {error}")
         if not report.changed and not report.errors:
