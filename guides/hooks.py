@@ -18,8 +18,3 @@ def extend(hooks: list[PageHook], request: HttpRequest, context: dict) -> dict:
     for hook in hooks:
         context.update(hook(request, context))
     return context
-
-
-# One callable `(request) -> (who, stamp_key or None)` naming whose page this is, from
-# cookies alone (it runs before sessions and auth), for guides.pagecache.
-page_cache_person: list[Callable[[HttpRequest], tuple[str, str | None]]] = []

@@ -9,22 +9,18 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.middleware import HtmxDetails
 
 from guides import hooks
 from guides.catalog import CatalogFilterForm, active_platforms, filter_platforms
 from guides.models import Guide, Platform, PolicyChange, Step
-from guides.pagecache import cacheable_page
 from guides.regions import REGION_LABELS, chosen_region, region_label
 from guides.watch import status_for_guide
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
+from optout_site.htmx import HtmxHttpRequest
+from optout_site.pagecache import cacheable_page
+from optout_site.redirects import safe_next
 
 
 @require_GET
@@ -37,9 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_POST
 def set_region(request: HttpRequest) -> HttpResponse:
     region = request.POST.get("region", "")
-    next_url = request.POST.get("next") or reverse("guides:catalog")
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = reverse("guides:catalog")
+    next_url = safe_next(request, request.POST.get("next"), reverse("guides:catalog"))
     if region and region not in REGION_LABELS:
         return render(
             request,

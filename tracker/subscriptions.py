@@ -19,19 +19,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.middleware import HtmxDetails
 
 from guides.models import Platform
+from optout_site.htmx import HtmxHttpRequest
 from tracker import emails, subscribers
 from tracker.models import Subscription
 from tracker.subscribers import LinkError
 from tracker.visitors import current_visitor
 
 log = logging.getLogger(__name__)
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 class PreferencesForm(forms.Form):

@@ -8,14 +8,15 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from guides.models import Guide, Platform, Step
-from guides.pagecache import cacheable_page
-from guides.views import HtmxHttpRequest, remember_region
+from guides.views import remember_region
+from optout_site.htmx import HtmxHttpRequest
+from optout_site.pagecache import cacheable_page
+from optout_site.redirects import safe_next
 from tracker import accounts, dashboard, export, progress, ratelimit
 from tracker.forms import DeleteForm, PreferencesForm, SignInForm, TickForm
 from tracker.pages import guide_state
@@ -32,15 +33,6 @@ def _get_step(platform_slug: str, guide_slug: str, step_key: str) -> Step:
         key=step_key,
         active=True,
     )
-
-
-def _back(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, {request.get_host()}, request.is_secure()
-    ):
-        return target
-    return fallback
 
 
 @require_POST
@@ -104,7 +96,7 @@ def choose_platform(request: HtmxHttpRequest, slug: str, action: str) -> HttpRes
         visitor.platforms.add(platform)
     else:
         visitor.platforms.remove(platform)
-    target = _back(request, reverse("tracker:dashboard"))
+    target = safe_next(request, request.POST.get("next"), reverse("tracker:dashboard"))
     if request.htmx:
         context = {"platform": platform, "on_list": action == "add", "next_url": target}
         return render(request, "tracker/list_button.html", context)

@@ -6,7 +6,7 @@ templates; on a miss the page is rendered by the full stack and stored on its wa
 with the headers the other middleware added (CSP, Vary, framing...).
 
 An entry is keyed by the URL with its query, the region cookie, htmx or not, and the
-person (from hooks: tracker names the signed visitor or signed-in user). Each entry
+person (`tracker.visitors.cache_person`: the signed visitor or signed-in user). Each entry
 records the content stamp (changes on every sync and every published policy change)
 and the person's own stamp (bumped on each of their writes) it was rendered under; a
 hit needs both to be current, and all three are read in one `get_many`. So one
@@ -32,8 +32,8 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.utils.cache import patch_vary_headers
 
-from guides.cache import STAMP_KEY, content_stamp, log, safe_set
-from guides.hooks import page_cache_person
+from optout_site.cache import STAMP_KEY, content_stamp, log, safe_set
+from tracker.visitors import cache_person
 
 TOKEN = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 PLACEHOLDER = b"\x00csrf\x00"
@@ -84,12 +84,6 @@ def cacheable_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     return wrapper
 
 
-def _person(request: HttpRequest) -> tuple[str, str | None]:
-    for hook in page_cache_person:
-        return hook(request)
-    return "anon", None
-
-
 def _entry_key(request: HttpRequest, who: str) -> str:
     parts = [
         request.get_full_path(),
@@ -107,7 +101,7 @@ class PageCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method != "GET" or "messages" in request.COOKIES:
             return self.get_response(request)
-        who, stamp_key = _person(request)
+        who, stamp_key = cache_person(request)
         key = _entry_key(request, who)
         wanted = [key, STAMP_KEY] + ([stamp_key] if stamp_key else [])
         try:
