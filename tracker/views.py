@@ -19,7 +19,7 @@ from optout_site.pagecache import cacheable_page
 from optout_site.redirects import safe_next
 from tracker import accounts, dashboard, export, progress, ratelimit
 from tracker.forms import DeleteForm, PreferencesForm, SignInForm, TickForm
-from tracker.pages import guide_state
+from tracker.pages import GUIDE_SLOTS, guide_state
 from tracker.visitors import clear_cookie, current_visitor, ensure_visitor
 
 
@@ -57,6 +57,7 @@ def tick(
         "done_ids": set(state.done_steps),
         "tracking": True,
         "changed_keys": set(),
+        "slots": GUIDE_SLOTS,
     }
     html = render_to_string("guides/guide_detail.html#step-row", context, request)
     html += render_to_string("guides/guide_detail.html#progress", context | {"oob": True}, request)
