@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from guides import hooks
@@ -23,7 +23,7 @@ from optout_site.pagecache import cacheable_page
 from optout_site.redirects import safe_next
 
 
-@require_GET
+@require_safe
 @cacheable_page
 def home(request: HttpRequest) -> HttpResponse:
     count = Platform.objects.filter(active=True).count()
@@ -61,7 +61,7 @@ def remember_region(response: HttpResponse, region: str) -> None:
         response.delete_cookie(settings.REGION_COOKIE_NAME, samesite="Lax")
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @cacheable_page
 def catalog(request: HtmxHttpRequest) -> HttpResponse:
@@ -83,7 +83,7 @@ def _policy_changes():
     )
 
 
-@require_GET
+@require_safe
 @cacheable_page
 def platform_detail(request: HttpRequest, slug: str) -> HttpResponse:
     platform = get_object_or_404(
@@ -127,7 +127,7 @@ def guide_context(request: HttpRequest, platform_slug: str, guide_slug: str) -> 
     }
 
 
-@require_GET
+@require_safe
 @cacheable_page
 def guide_detail(request: HttpRequest, platform_slug: str, guide_slug: str) -> HttpResponse:
     context = hooks.extend(
@@ -136,7 +136,7 @@ def guide_detail(request: HttpRequest, platform_slug: str, guide_slug: str) -> H
     return render(request, "guides/guide_detail.html", context)
 
 
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     checks: dict[str, str] = {}
     try:

@@ -11,3 +11,5 @@ urlpatterns = [
     path("healthz", guide_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "optout_site.bad_requests.bad_request"
