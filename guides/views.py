@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from guides import hooks
-from guides.catalog import CatalogFilterForm, active_platforms, filter_platforms
+from guides.catalog import CatalogFilterForm, active_platforms, cache_query, filter_platforms
 from guides.models import Guide, Platform, PolicyChange, Step
 from guides.regions import REGION_LABELS, chosen_region, region_label
 from guides.watch import status_for_guide
@@ -63,7 +63,7 @@ def remember_region(response: HttpResponse, region: str) -> None:
 
 @require_safe
 @vary_on_headers("HX-Request")
-@cacheable_page
+@cacheable_page(query=cache_query)
 def catalog(request: HtmxHttpRequest) -> HttpResponse:
     data = request.GET if request.GET else {"region": chosen_region(request) or ""}
     form = CatalogFilterForm(data)

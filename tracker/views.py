@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -81,6 +82,7 @@ def rechecked(request: HttpRequest, platform_slug: str, guide_slug: str) -> Http
 
 
 @require_safe
+@cache_control(private=True)  # the person's own page, even when it is empty
 @cacheable_page
 def my_opt_outs(request: HttpRequest) -> HttpResponse:
     visitor = current_visitor(request)
