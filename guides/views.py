@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import connection
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -134,24 +132,3 @@ def guide_detail(request: HttpRequest, platform_slug: str, guide_slug: str) -> H
         hooks.guide_page, request, guide_context(request, platform_slug, guide_slug)
     )
     return render(request, "guides/guide_detail.html", context)
-
-
-@require_safe
-def healthz(request: HttpRequest) -> JsonResponse:
-    checks: dict[str, str] = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = "ok"
-    except Exception as exc:  # noqa: BLE001 - report any database failure as such
-        checks["database"] = f"error: {exc.__class__.__name__}"
-    if settings.REDIS_URL:
-        try:
-            cache.set("healthz", "1", timeout=5)
-            checks["redis"] = "ok" if cache.get("healthz") == "1" else "error: no round trip"
-        except Exception as exc:  # noqa: BLE001
-            checks["redis"] = f"error: {exc.__class__.__name__}"
-    healthy = all(v == "ok" for v in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
-    )

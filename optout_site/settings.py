@@ -177,11 +177,8 @@ else:
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "optout_site <reminders@optout.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-AUTH_PASSWORD_VALIDATORS: list[dict] = []
-
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
