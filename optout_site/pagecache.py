@@ -1,9 +1,10 @@
 """Whole-page caching that stays personal and honest, served before most of Django runs.
 
 Views opt in with `@cacheable_page`. `PageCacheMiddleware` sits right after whitenoise:
-on a hit it answers from one cache round trip, without sessions, URL resolving or
-templates; on a miss the page is rendered by the full stack and stored on its way out,
-with the headers the other middleware added (CSP, Vary, framing...).
+on a hit it answers from one cache round trip, without sessions or templates (and
+without URL resolving unless there is a query string); on a miss the page is rendered
+by the full stack and stored on its way out, with the headers the other middleware
+added (CSP, Vary, framing...).
 
 An entry is keyed by the path, the query in the view's canonical form (see
 `cacheable_page`: a query the view does not understand is served uncached), the
