@@ -51,3 +51,30 @@ def test_json_dump_has_every_guide_with_sources_in_constant_queries(client, cont
     linkedin = next(p for p in data["platforms"] if p["slug"] == "linkedin")
     toggle = linkedin["guides"][0]
     assert toggle["steps"][2]["title"].startswith('Switch off "Use my data')
+
+
+def test_json_gives_each_sources_evidence_and_the_derived_confidence(client):
+    from tests.factories import make_guide, make_platform
+
+    quoted = {
+        "id": "help",
+        "url": "https://help.example.com/ai",
+        "title": "Help",
+        "kind": "official",
+        "publisher": None,
+        "quote": ["Use my data for training"],
+        "checked_on": "2026-11-01",
+        "supports": ["label", "path", "default"],
+    }
+    press = quoted | {"id": "news", "kind": "press", "publisher": "Example News"}
+    press |= {"supports": ["regions"], "url": "https://news.example.org/a"}
+    guide = make_guide(make_platform(aliases=["Other"]), sources=[quoted, press])
+    data = client.get("/api/platforms.json").json()
+    platform = next(p for p in data["platforms"] if p["slug"] == guide.platform.slug)
+    assert platform["aliases"] == ["Other"]
+    shown = platform["guides"][0]
+    assert shown["confidence"] == "reported" and shown["unconfirmed_facts"] == []
+    assert shown["sources"][0]["kind"] == "official"
+    assert shown["sources"][0]["quote"] == ["Use my data for training"]
+    assert shown["sources"][0]["checked_on"] == "2026-11-01"
+    assert shown["sources"][1]["publisher"] == "Example News"
