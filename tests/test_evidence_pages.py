@@ -69,6 +69,10 @@ def test_guide_page_says_confidence_and_which_facts_are_unconfirmed(client):
     summary = html.split('id="confidence"')[1].split("</p>")[0]
     assert "Not confirmed" in summary and "the default before you act" in summary
     assert "where it is" not in summary  # path is quoted from an official page
+    where = html.split('id="where-title"')[1].split("</section>")[0]
+    default = where.split("Default before you act:")[1]
+    assert default.count("No page we quote confirms this yet.") == 1  # the default's
+    assert "No page we quote confirms this yet." not in where.split("Default before")[0]
 
 
 def test_each_fact_shows_its_quote_source_kind_and_date_in_details(client):
