@@ -23,3 +23,8 @@ def extend(hooks: list[PageHook], request: HttpRequest, context: dict) -> dict:
 # One callable `(request) -> (who, stamp_key or None)` naming whose page this is, from
 # cookies alone (it runs before sessions and auth), for guides.pagecache.
 page_cache_person: list[Callable[[HttpRequest], tuple[str, str | None]]] = []
+
+# Callables `(platform, declarations)` the content loader calls, inside the platform's
+# transaction, with the file's `watch:` list (guides.schema.WatchedPage items); the
+# watcher registers one (watcher/apps.py) that keeps its watched pages in step.
+watch_declared: list[Callable] = []

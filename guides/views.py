@@ -20,7 +20,6 @@ from guides.catalog import CatalogFilterForm, active_platforms, filter_platforms
 from guides.models import Guide, Platform, PolicyChange, Step
 from guides.pagecache import cacheable_page
 from guides.regions import REGION_LABELS, chosen_region, region_label
-from guides.watch import status_for_guide
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -129,7 +128,6 @@ def guide_context(request: HttpRequest, platform_slug: str, guide_slug: str) -> 
         "changes": changes,
         "applies": guide.applies_in(region),
         "region_names": [region_label(r) for r in guide.regions],
-        "watch_pages": status_for_guide(guide),
     }
 
 

@@ -12,13 +12,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from server import PageServer
 
-from guides import watch
-from guides.fetch import HostThrottle
-from guides.models import Platform, WatchedPage
+from guides.models import Platform
 from tests.celery_eager import eager_celery  # noqa: F401 - re-exported for watcher tests
 from tests.factories import make_platform
+from tests.watcher.server import PERIMETER, PageServer
+from watcher import watch
+from watcher.fetch import HostThrottle
+from watcher.models import WatchedPage
 
 HOST = "help.example"
 REMOVE = [".feedback", ".related-articles"]
@@ -46,6 +47,7 @@ def fast(site: PageServer) -> dict[str, Any]:
         "backoff": 0,
         "timeout": 2,
         "session": HostsFile(site),
+        "perimeter": PERIMETER,
     }
 
 

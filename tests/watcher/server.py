@@ -23,12 +23,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 
+from watcher.perimeter import Perimeter
+
 PAGES = Path(__file__).parent / "pages"
+# The server's origin is exempt from the https and public-address rules in tests, as
+# WATCH_ALLOWED_TEST_ORIGINS in tests/settings.py makes it for the Django side.
+PERIMETER = Perimeter.for_origins(["http://127.0.0.1"])
 HTML = "text/html; charset=utf-8"
 
 
 def page(name: str) -> str:
-    """A corpus page as text, decoded the way guides.fetch decodes a broken page."""
+    """A corpus page as text, decoded the way watcher.fetch decodes a broken page."""
     return (PAGES / name).read_bytes().decode("utf-8", errors="replace")
 
 

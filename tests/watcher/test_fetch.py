@@ -1,22 +1,22 @@
-"""guides.fetch against a real local HTTP server playing the official sites."""
+"""watcher.fetch against a real local HTTP server playing the official sites."""
 
 from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Iterator
 
 import pytest
-from server import PageServer, Reply
 
-from guides.extract import extract
-from guides.fetch import (
+from guides.domains import registrable_domain
+from tests.watcher.server import PERIMETER, PageServer, Reply
+from watcher.extract import extract
+from watcher.fetch import (
     USER_AGENT,
     FetchResult,
     HostThrottle,
     Outcome,
     fetch,
-    registrable_domain,
+    site_key,
 )
 
 LAST_MODIFIED = "Tue, 03 Mar 2026 10:00:00 GMT"
@@ -28,16 +28,11 @@ def _clear_cache() -> None:
     and these tests must run without Django settings (`-p no:django`)."""
 
 
-@pytest.fixture
-def site() -> Iterator[PageServer]:
-    with PageServer() as server:
-        yield server
-
-
 def get(site: PageServer, path: str, **kwargs: object) -> FetchResult:
     kwargs.setdefault("throttle", HostThrottle(0))
     kwargs.setdefault("backoff", 0)
     kwargs.setdefault("timeout", 2)
+    kwargs.setdefault("perimeter", PERIMETER)
     return fetch(site.url(path), **kwargs)  # type: ignore[arg-type]
 
 
@@ -226,7 +221,9 @@ def test_connection_refused_is_an_error() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    result = fetch(f"http://127.0.0.1:{port}/help", throttle=HostThrottle(0), backoff=0)
+    result = fetch(
+        f"http://127.0.0.1:{port}/help", throttle=HostThrottle(0), backoff=0, perimeter=PERIMETER
+    )
     assert result.outcome is Outcome.ERROR
     assert "ConnectionError" in result.error
 
@@ -298,7 +295,15 @@ def test_throttle_waits_only_for_the_same_host() -> None:
         ("www.bbc.co.uk", "bbc.co.uk"),
         ("privacycenter.instagram.com.", "instagram.com"),
         ("127.0.0.1", "127.0.0.1"),
+        ("www.amazon.com.au", "amazon.com.au"),
+        ("someone.github.io", "someone.github.io"),  # the PSL's private section
     ],
 )
 def test_registrable_domain(host: str, domain: str) -> None:
-    assert registrable_domain(host) == domain
+    """One throttle slot per site: the registrable domain, or an address as it is."""
+    assert site_key(f"https://{host}/page") == domain
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "co.uk", "[::1]", ""])
+def test_no_registrable_domain_for_addresses_and_suffixes(host: str) -> None:
+    assert registrable_domain(host) is None

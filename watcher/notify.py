@@ -17,7 +17,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from guides.models import DetectedChange, WatchedPage
+from watcher.models import DetectedChange, WatchedPage
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def change_detected(change_id: int) -> int:
     change = DetectedChange.objects.select_related("page__platform").filter(pk=change_id).first()
     if change is None:
         return 0
-    path = reverse("admin:guides_detectedchange_change", args=[change.pk])
+    path = reverse("admin:watcher_detectedchange_change", args=[change.pk])
     return _send(
         "watch-change",
         {"change": change, "page": change.page, "review_url": settings.SITE_URL + path},
@@ -69,7 +69,7 @@ def page_unwatchable(page_id: int) -> int:
     if page is None or not page.unwatchable_since:
         return 0
     recent = list(page.snapshots.order_by("-fetched_at", "-pk")[: page.failures or 1])
-    path = reverse("admin:guides_watchedpage_change", args=[page.pk])
+    path = reverse("admin:watcher_watchedpage_change", args=[page.pk])
     return _send(
         "watch-unwatchable",
         {"page": page, "recent": recent, "page_url": settings.SITE_URL + path},
