@@ -31,8 +31,10 @@ class KeywordMatcher:
             words = fold(keyword).split()
             if not words:
                 continue
-            pattern = r"\b" + r"\s+".join(map(re.escape, words))
-            if len(keyword.strip()) <= SHORT_KEYWORD:
+            pattern = r"\s+".join(map(re.escape, words))
+            if re.match(r"\w", pattern):  # a boundary only means something next to a letter
+                pattern = r"\b" + pattern
+            if len(keyword.strip()) <= SHORT_KEYWORD and re.search(r"\w$", pattern):
                 pattern += r"\b"
             self.patterns.append((keyword, re.compile(pattern)))
 

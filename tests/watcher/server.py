@@ -22,6 +22,10 @@ from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
 
 from watcher.perimeter import Perimeter
 
@@ -30,6 +34,7 @@ PAGES = Path(__file__).parent / "pages"
 # WATCH_ALLOWED_TEST_ORIGINS in tests/settings.py makes it for the Django side.
 PERIMETER = Perimeter.for_origins(["http://127.0.0.1"])
 HTML = "text/html; charset=utf-8"
+HOST = "help.example"  # the corpus was recorded from https://help.example
 
 
 def page(name: str) -> str:
@@ -203,3 +208,18 @@ def _handler_for(server: PageServer) -> type[BaseHTTPRequestHandler]:
 
 def _etags(header: str) -> Sequence[str]:
     return [tag.strip().removeprefix("W/") for tag in header.split(",")]
+
+
+class HostsFile(requests.Session):
+    """A session that connects to the PageServer for `HOST`, and elsewhere as usual,
+    like an /etc/hosts entry: the requests are real HTTP, only the address differs."""
+
+    def __init__(self, site: PageServer) -> None:
+        super().__init__()
+        self.site = site
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any):
+        parts = urlsplit(str(url))
+        if parts.hostname == HOST:
+            url = self.site.url(parts.path + (f"?{parts.query}" if parts.query else ""))
+        return super().request(method, url, *args, **kwargs)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from guides.models import PolicyChange
 from guides.signals import policy_change_published
 from tests.factories import make_guide, make_platform
-from tests.watcher.kit import check, make_page
+from tests.watcher.kit import check, eager_celery, make_page
 from tests.watcher.server import PageServer, Reply
 from tracker.models import User
 from watcher.models import DetectedChange, WatchedPage
@@ -250,3 +250,29 @@ def test_watched_pages_show_the_watchers_state_read_only(
     assert response.status_code == 200
     assert "recent checks" in html.lower() and "<td>ok</td>" in html
     assert 'name="_save"' not in html  # declared in the content files, not edited here
+
+
+def test_check_now_needs_the_change_permission(site: PageServer, editor_client: Client) -> None:
+    page = make_page(url=site.url("/help"))
+    site.route("/help", Reply(page="help_v1.html"))
+    viewer = User.objects.create(email="viewer@optout.test", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_watchedpage"))
+    client = Client()
+    client.force_login(viewer)
+    changelist = reverse("admin:watcher_watchedpage_changelist")
+    action = {"action": "check_now", "_selected_action": [page.pk]}
+
+    assert 'value="check_now"' not in client.get(changelist).content.decode()
+    with eager_celery():
+        client.post(changelist, action)
+    assert site.requests == []  # nothing was queued, nothing fetched
+    page.refresh_from_db()
+    assert page.last_attempt_at is None
+
+    assert 'value="check_now"' in editor_client.get(changelist).content.decode()
+    with eager_celery():
+        response = editor_client.post(changelist, action)
+    assert response.status_code == 302
+    assert len(site.hits("/help")) == 1
+    page.refresh_from_db()
+    assert page.stable_hash  # the check ran: its first read is the baseline
