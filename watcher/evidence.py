@@ -35,17 +35,21 @@ _LINK = re.compile(r"\s*\((?:https?|mailto):[^)\s]*\)")
 _MARKER = re.compile(r"^\s*(?:#{1,6}|[-*>|]|1\.)\s+")
 
 
+def _flat(text: str) -> str:
+    """Folded, quotation marks dropped (a quote may be copied with other ones), one line."""
+    return " ".join(fold(text).replace('"', " ").replace("'", "").split())
+
+
 def searchable(text: str) -> str:
     """Extracted page text as one folded line: no list/heading markers or link targets."""
     lines = (_MARKER.sub("", _LINK.sub("", line)) for line in text.splitlines())
-    flat = " ".join(line.replace(" | ", " ").strip(" |") for line in lines)
-    return " ".join(fold(flat).split())
+    return _flat(" ".join(line.replace(" | ", " ").strip(" |") for line in lines))
 
 
 def _quote_forms(quote: str) -> set[str]:
     cleaned = quote.replace(URL_OPEN, "").replace(URL_CLOSE, "")
-    forms = {" ".join(fold(cleaned).split()), " ".join(fold(normalise_text(cleaned)).split())}
-    return {f.strip(" .\"'") for f in forms} - {""}
+    forms = {_flat(cleaned), _flat(normalise_text(cleaned))}
+    return {f.strip(" .") for f in forms} - {""}
 
 
 def quote_present(quote: str, text: str) -> bool:
