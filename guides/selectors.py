@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import soupsieve
-
 
 def invalid_selectors(selectors: Sequence[str]) -> list[str]:
     """The selectors that are not valid CSS, for the schema to reject."""
+    # Imported here: soupsieve loads bs4, which pages (that import the schema) never need.
+    import soupsieve
+
     bad = []
     for selector in selectors:
         try:

@@ -72,6 +72,8 @@ class PageServer:
         self.requests: list[Seen] = []
         self.active = 0
         self.max_active = 0
+        self.streamed = 0  # bytes of generated bodies written
+        self._idle = threading.Condition(self._lock)
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
         # A short poll keeps shutdown, and so each test's teardown, quick.
@@ -89,6 +91,11 @@ class PageServer:
     def route(self, path: str, *replies: Reply) -> None:
         with self._lock:
             self._routes[path] = list(replies)
+
+    def wait_idle(self, timeout: float = 10) -> bool:
+        """Block until no request is being answered (an event, not a sleep)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self.active == 0, timeout)
 
     def hits(self, path: str) -> list[Seen]:
         return [seen for seen in self.requests if seen.path == path]
@@ -133,6 +140,7 @@ def _handler_for(server: PageServer) -> type[BaseHTTPRequestHandler]:
             finally:
                 with server._lock:
                     server.active -= 1
+                    server._idle.notify_all()
 
         def _answer(self, reply: Reply | None) -> None:
             if reply is None:
@@ -201,6 +209,7 @@ def _handler_for(server: PageServer) -> type[BaseHTTPRequestHandler]:
             while sent < size and not server.stopping.is_set():
                 self.wfile.write(chunk)
                 sent += len(chunk)
+                server.streamed += len(chunk)
             self.wfile.write(b"</main></body></html>")
 
     return Handler
