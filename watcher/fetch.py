@@ -159,17 +159,14 @@ def fetch(
             body = render(visit.url, body or "", getter)
         if outcome is None:
             outcome, message = classify(response, body or "")
+        headers = response.headers
         return FetchResult(
-            outcome=outcome,
-            status_code=response.status_code,
-            final_url=visit.url,
-            body=body,
-            content_type=response.headers.get("Content-Type"),
-            etag=response.headers.get("ETag") or etag,
-            last_modified=response.headers.get("Last-Modified") or last_modified,
+            outcome, response.status_code, visit.url, body, headers.get("Content-Type"),
+            etag=headers.get("ETag") or etag,
+            last_modified=headers.get("Last-Modified") or last_modified,
             error=message,
             elapsed=time.monotonic() - started,
-        )
+        )  # fmt: skip
     except _Failed as failed:
         return _failure(failed.outcome, failed.message, failed.status, visit.url, started)
     except Refused as refused:

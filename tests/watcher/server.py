@@ -74,7 +74,8 @@ class PageServer:
         self.max_active = 0
         self.streamed = 0  # bytes of generated bodies written
         self._idle = threading.Condition(self._lock)
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._httpd.page_server = self  # type: ignore[attr-defined]
         self._httpd.daemon_threads = True
         # A short poll keeps shutdown, and so each test's teardown, quick.
         self._thread = threading.Thread(
@@ -123,96 +124,95 @@ class PageServer:
         self._thread.join(timeout=5)
 
 
-def _handler_for(server: PageServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            pass  # keep test output quiet
+class _Handler(BaseHTTPRequestHandler):
+    @property
+    def page_server(self) -> PageServer:
+        return self.server.page_server  # type: ignore[attr-defined]
 
-        def do_GET(self) -> None:
-            with server._lock:
-                server.requests.append(Seen(self.path, dict(self.headers), time.monotonic()))
-                server.active += 1
-                server.max_active = max(server.max_active, server.active)
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # keep test output quiet
+
+    def do_GET(self) -> None:
+        with self.page_server._lock:
+            self.page_server.requests.append(Seen(self.path, dict(self.headers), time.monotonic()))
+            self.page_server.active += 1
+            self.page_server.max_active = max(self.page_server.max_active, self.page_server.active)
+        try:
+            self._answer(self.page_server.next_reply(self.path))
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client stopped reading (size cap, timeout): expected
+        finally:
+            with self.page_server._lock:
+                self.page_server.active -= 1
+                self.page_server._idle.notify_all()
+
+    def _answer(self, reply: Reply | None) -> None:
+        if reply is None:
+            self._send(404, b"<html><body><p>No such page here.</p></body></html>", HTML)
+            return
+        if reply.hang:
+            self.page_server.stopping.wait(30)
+            return
+        if reply.delay:
+            time.sleep(reply.delay)
+        validators = {"ETag": reply.etag, "Last-Modified": reply.last_modified}
+        headers = {k: v for k, v in validators.items() if v} | reply.headers
+        if reply.redirect:
+            headers["Location"] = reply.redirect
+        if reply.status == 200 and self._not_modified(reply):
+            self._send(304, b"", None, headers)
+        elif reply.size is not None:
+            self._stream(reply.size, headers)
+        else:
+            # Served as recorded, bytes and all (corrupt.html is not valid UTF-8).
+            body = (PAGES / reply.page).read_bytes() if reply.page else reply.body
+            data = body.encode("utf-8") if isinstance(body, str) else body
+            self._send(reply.status, data, reply.content_type, headers)
+
+    def _not_modified(self, reply: Reply) -> bool:
+        if_none_match = self.headers.get("If-None-Match")
+        if reply.etag and if_none_match:
+            return reply.etag in _etags(if_none_match)
+        since = self.headers.get("If-Modified-Since")
+        if reply.last_modified and since:
             try:
-                self._answer(server.next_reply(self.path))
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client stopped reading (size cap, timeout): expected
-            finally:
-                with server._lock:
-                    server.active -= 1
-                    server._idle.notify_all()
+                return parsedate_to_datetime(reply.last_modified) <= parsedate_to_datetime(since)
+            except (TypeError, ValueError):
+                return False
+        return False
 
-        def _answer(self, reply: Reply | None) -> None:
-            if reply is None:
-                self._send(404, b"<html><body><p>No such page here.</p></body></html>", HTML)
-                return
-            if reply.hang:
-                server.stopping.wait(30)
-                return
-            if reply.delay:
-                time.sleep(reply.delay)
-            validators = {"ETag": reply.etag, "Last-Modified": reply.last_modified}
-            headers = {k: v for k, v in validators.items() if v} | reply.headers
-            if reply.redirect:
-                headers["Location"] = reply.redirect
-            if reply.status == 200 and self._not_modified(reply):
-                self._send(304, b"", None, headers)
-            elif reply.size is not None:
-                self._stream(reply.size, headers)
-            else:
-                # Served as recorded, bytes and all (corrupt.html is not valid UTF-8).
-                body = (PAGES / reply.page).read_bytes() if reply.page else reply.body
-                data = body.encode("utf-8") if isinstance(body, str) else body
-                self._send(reply.status, data, reply.content_type, headers)
+    def _send(
+        self,
+        status: int,
+        data: bytes,
+        content_type: str | None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.send_response(status)
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        if status != 304:
+            self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
-        def _not_modified(self, reply: Reply) -> bool:
-            if_none_match = self.headers.get("If-None-Match")
-            if reply.etag and if_none_match:
-                return reply.etag in _etags(if_none_match)
-            since = self.headers.get("If-Modified-Since")
-            if reply.last_modified and since:
-                try:
-                    return parsedate_to_datetime(reply.last_modified) <= parsedate_to_datetime(
-                        since
-                    )
-                except (TypeError, ValueError):
-                    return False
-            return False
-
-        def _send(
-            self,
-            status: int,
-            data: bytes,
-            content_type: str | None,
-            headers: dict[str, str] | None = None,
-        ) -> None:
-            self.send_response(status)
-            if content_type:
-                self.send_header("Content-Type", content_type)
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            if status != 304:
-                self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def _stream(self, size: int, headers: dict[str, str]) -> None:
-            # No Content-Length, so only the client's running count can stop it.
-            self.send_response(200)
-            self.send_header("Content-Type", HTML)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(b"<!DOCTYPE html><html><body><main>")
-            chunk = b"<p>Terms of service, clause repeated to make a huge page.</p>\n" * 1000
-            sent = 0
-            while sent < size and not server.stopping.is_set():
-                self.wfile.write(chunk)
-                sent += len(chunk)
-                server.streamed += len(chunk)
-            self.wfile.write(b"</main></body></html>")
-
-    return Handler
+    def _stream(self, size: int, headers: dict[str, str]) -> None:
+        # No Content-Length, so only the client's running count can stop it.
+        self.send_response(200)
+        self.send_header("Content-Type", HTML)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(b"<!DOCTYPE html><html><body><main>")
+        chunk = b"<p>Terms of service, clause repeated to make a huge page.</p>\n" * 1000
+        sent = 0
+        while sent < size and not self.page_server.stopping.is_set():
+            self.wfile.write(chunk)
+            sent += len(chunk)
+            self.page_server.streamed += len(chunk)
+        self.wfile.write(b"</main></body></html>")
 
 
 def _etags(header: str) -> Sequence[str]:
