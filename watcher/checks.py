@@ -9,7 +9,7 @@ from django.core import checks
 @checks.register(checks.Tags.security)
 def check_test_origins(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """WATCH_ALLOWED_TEST_ORIGINS opens the perimeter (http, local addresses): tests only."""
-    origins = getattr(settings, "WATCH_ALLOWED_TEST_ORIGINS", [])
+    origins = settings.WATCH_ALLOWED_TEST_ORIGINS
     if origins and not settings.DEBUG:
         return [
             checks.Error(

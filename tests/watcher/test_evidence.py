@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from tests.conftest import CHROMIUM
 from tests.factories import make_guide, make_platform
+from tests.test_html import assert_valid
 from tests.watcher.kit import check, make_page
 from tests.watcher.server import PageServer, Reply
 from tests.watcher.test_render import POLICY, serve_spa
@@ -135,7 +136,9 @@ def test_removed_sentence_reaches_the_admin_queue_and_the_guide_page(
 
     note = "The official page changed after we checked this on 20 Nov 2026."
     reader = Client()
-    assert note in reader.get(guide.get_absolute_url()).content.decode()
+    flagged = reader.get(guide.get_absolute_url()).content.decode()
+    assert note in flagged
+    assert_valid(flagged, guide.get_absolute_url())
     assert note not in reader.get(other.get_absolute_url()).content.decode()
 
     response = admin.post(
