@@ -73,19 +73,18 @@ class Perimeter:
         if parts.scheme != "https":
             raise Refused(f"not https: {url}")
 
-    def address(self, scheme: str, host: str, port: int) -> str | None:
-        """The checked address to connect to, or None for a test origin (looked up as usual)."""
-        if self._test_origin(scheme, host):
-            return None
+    def address(self, scheme: str, host: str, port: int) -> str:
+        """The checked address to connect to (a test origin's need not be public)."""
         try:
             addresses = self.resolve(host, port)
         except OSError as exc:
             raise Refused(f"{host} does not resolve: {exc}") from None
         if not addresses:
             raise Refused(f"{host} does not resolve")
-        for address in addresses:
-            if not is_public(address):
-                raise Refused(f"{host} resolves to {address}, not a public address")
+        if not self._test_origin(scheme, host):
+            for address in addresses:
+                if not is_public(address):
+                    raise Refused(f"{host} resolves to {address}, not a public address")
         return addresses[0]
 
 
@@ -98,8 +97,6 @@ class _Guarded:
 
     def _new_conn(self):  # noqa: ANN202 - urllib3's signature
         pinned = self.perimeter.address(self.scheme_name, self.host, self.port)  # type: ignore[attr-defined]
-        if pinned is None:
-            return super()._new_conn()  # type: ignore[misc]
         saved, self._dns_host = self._dns_host, pinned
         try:
             return super()._new_conn()  # type: ignore[misc]

@@ -106,7 +106,9 @@ def test_redirect_to_a_private_address_is_refused(site: PageServer) -> None:
     assert result.outcome is Outcome.REFUSED
     assert result.error == f"intranet.{HOST} resolves to 10.0.0.7, not a public address"
     assert result.final_url == f"https://intranet.{HOST}/admin"
-    assert asked == [f"intranet.{HOST}"]  # looked up once, refused before connecting
+    # The local server (help.example goes there), then the redirect's host: looked up
+    # once, and refused before any connection.
+    assert asked == ["127.0.0.1", f"intranet.{HOST}"]
     assert [seen.path for seen in site.requests] == ["/go"]
 
 
@@ -116,6 +118,21 @@ def test_metadata_address_is_refused_even_under_a_good_name(site: PageServer) ->
     result = get("https://metadata.linkedin.com/latest/", site, perimeter)
     assert result.outcome is Outcome.REFUSED
     assert "169.254.169.254, not a public address" in result.error
+
+
+def test_connection_goes_to_the_address_that_was_checked(site: PageServer) -> None:
+    """The name is looked up once, by the perimeter, and the socket connects there."""
+    site.route("/help", Reply(page="help_v1.html"))
+    asked: list[str] = []
+    perimeter = Perimeter.for_origins(
+        ["http://pinned.example"], resolve=hosts({"pinned.example": "127.0.0.1"}, asked)
+    )
+    result = fetch(
+        f"http://pinned.example:{site.port}/help", throttle=HostThrottle(0), perimeter=perimeter
+    )
+    assert result.outcome is Outcome.OK
+    assert asked == ["pinned.example"]  # no DNS knows this name: only our lookup was used
+    assert site.hits("/help")[0].headers["Host"] == f"pinned.example:{site.port}"
 
 
 def test_https_to_http_downgrade_is_refused(site: PageServer) -> None:
