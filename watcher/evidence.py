@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from guides.models import Guide
+from watcher import notify
 from watcher.extract import URL_CLOSE, URL_OPEN, normalise_text
 from watcher.models import DetectedChange, Reverification, Snapshot, WatchedPage
 from watcher.pages import norm_url
@@ -104,26 +105,29 @@ def check_quotes(
         return 0
     if change is None:
         change = page.detected_changes.filter(new_snapshot__hash=page_hash).first()
-    opened = 0
-    for guide, source, quote in missing:
-        opened += _open(page, guide, source, quote, page_hash, snapshot, change)
+    opened = [
+        item_id
+        for guide, source, quote in missing
+        if (item_id := _open(page, guide, source, quote, page_hash, snapshot, change))
+    ]
     if opened:
         transaction.on_commit(_bump_pages)
-    return opened
+        transaction.on_commit(lambda: notify.reverification_opened(opened))
+    return len(opened)
 
 
-def _open(page, guide, source, quote, page_hash, snapshot, change) -> int:
+def _open(page, guide, source, quote, page_hash, snapshot, change) -> int | None:
     digest = hashlib.sha256(quote.encode()).hexdigest()
     source_url = str(source.get("url", ""))[:500]
     known = Reverification.objects.filter(
         guide=guide, source_url=source_url, quote_hash=digest
     ).filter(Q(status=Reverification.Status.OPEN) | Q(page_hash=page_hash))
     if known.exists():
-        return 0
+        return None
     source_id = str(source.get("id") or "")
     try:
         with transaction.atomic():
-            Reverification.objects.create(
+            item = Reverification.objects.create(
                 guide=guide,
                 page=page,
                 source_id=source_id[:100],
@@ -139,9 +143,9 @@ def _open(page, guide, source, quote, page_hash, snapshot, change) -> int:
                 diff=change.diff if change else "",
             )
     except IntegrityError:  # a concurrent check opened it first
-        return 0
+        return None
     log.info("watcher: quote missing from %s for %s", page.url, guide)
-    return 1
+    return item.pk
 
 
 def _bump_pages() -> None:

@@ -1,4 +1,5 @@
-"""Emails to staff from the policy watcher: a change to review, a page we lost sight of.
+"""Emails to staff from the policy watcher: a change to review, a page we lost sight of,
+quotes of our evidence that left a page.
 
 One tiny function per kind of email; each renders templates/emails/<name>-subject.txt,
 -body.txt and -body.html and sends one message to every active staff user with an
@@ -17,7 +18,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from watcher.models import DetectedChange, WatchedPage
+from watcher.models import DetectedChange, Reverification, WatchedPage
 
 log = logging.getLogger(__name__)
 
@@ -73,4 +74,20 @@ def page_unwatchable(page_id: int) -> int:
     return _send(
         "watch-unwatchable",
         {"page": page, "recent": recent, "page_url": settings.SITE_URL + path},
+    )
+
+
+def reverification_opened(item_ids: list[int]) -> int:
+    """Tell staff that quotes our guides rest on left one watched page."""
+    items = list(
+        Reverification.objects.filter(pk__in=item_ids, status=Reverification.Status.OPEN)
+        .select_related("guide__platform", "page__platform")
+        .order_by("pk")
+    )
+    if not items:
+        return 0
+    path = reverse("admin:watcher_reverification_changelist")
+    return _send(
+        "watch-reverify",
+        {"page": items[0].page, "items": items, "queue_url": settings.SITE_URL + path},
     )

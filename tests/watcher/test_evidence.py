@@ -101,7 +101,7 @@ def test_missing_quote_opens_one_item_until_resolved(site: PageServer) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_removed_sentence_reaches_the_admin_queue_and_the_guide_page(
-    site: PageServer, settings
+    site: PageServer, settings, smtp_sink
 ) -> None:
     settings.WATCH_CHROMIUM = CHROMIUM
     quote = "Members can turn off \u201cData for Generative AI Improvement\u201d at any time."
@@ -110,6 +110,7 @@ def test_removed_sentence_reaches_the_admin_queue_and_the_guide_page(
     page = make_page(path="/policy", platform=platform, js=True)
     guide = cite(page, quote)
     other = make_guide(platform, title="Object to all AI use")
+    User.objects.create(email="editor@optout.test", is_staff=True, is_superuser=True)
     assert check(site, page, timeout=10).verdict == "baseline"
     assert not Reverification.objects.exists()
 
@@ -122,8 +123,12 @@ def test_removed_sentence_reaches_the_admin_queue_and_the_guide_page(
     assert (item.guide_id, item.status, item.quote) == (guide.pk, "open", quote)
     assert "-Members can turn off Data for Generative AI Improvement at any time." in item.diff
     assert item.detected_change is not None
+    [mail] = [m for m in smtp_sink.messages if "quote left" in m["Subject"]]
+    assert mail["Subject"] == '[watcher] Linked: a quote left "Generative AI training help page"'
+    assert quote in mail.get_body(("plain",)).get_content()
+    assert "/admin/watcher/reverification/" in mail.get_body(("plain",)).get_content()
 
-    editor = User.objects.create(email="editor@optout.test", is_staff=True, is_superuser=True)
+    editor = User.objects.get(email="editor@optout.test")
     admin = Client()
     admin.force_login(editor)
     queue = admin.get(reverse("admin:watcher_reverification_changelist")).content.decode()

@@ -13,7 +13,7 @@ from tests.factories import make_guide, make_platform
 from tests.watcher.kit import HOST, check, eager_celery, fast, make_page
 from tests.watcher.server import PageServer, Reply
 from tracker.models import User
-from watcher import pages, watch
+from watcher import pages, tasks, watch
 from watcher.fetch import Outcome
 from watcher.models import DetectedChange, Snapshot, WatchedPage
 from watcher.watch import Verdict
@@ -438,8 +438,6 @@ def test_watch_pages_command_checks_one_platform(site: PageServer, settings) -> 
 
 
 def test_watch_all_task_checks_every_active_page(site: PageServer, settings) -> None:
-    from watcher import tasks
-
     settings.WATCH_HOST_DELAY, settings.WATCH_BACKOFF, settings.WATCH_TIMEOUT = 0, 0, 2
     platform = make_platform()
     for path in ("/help", "/terms"):
@@ -454,6 +452,16 @@ def test_watch_all_task_checks_every_active_page(site: PageServer, settings) -> 
 
 
 def test_check_task_returns_quietly_when_the_page_is_gone() -> None:
-    from watcher import tasks
-
     assert tasks.check_page(10**9) is None
+
+
+def test_beat_schedules_the_watcher_under_its_task_name() -> None:
+    from django.conf import settings as django_settings
+
+    from optout_site.celery import app
+
+    app.loader.import_default_modules()
+    entry = django_settings.CELERY_BEAT_SCHEDULE["watch-pages"]
+    assert entry["task"] == "watcher.watch_all" == tasks.watch_all.name
+    assert entry["task"] in app.tasks
+    assert entry["schedule"] == django_settings.WATCH_EVERY_HOURS * 3600
