@@ -45,7 +45,6 @@ from watcher.diff import keyword_hits, unified_diff
 from watcher.extract import extract
 from watcher.fetch import FetchResult, HostThrottle, fetch
 from watcher.models import DetectedChange, Outcome, Snapshot, WatchedPage
-from watcher.pages import citing_guides, norm_url  # noqa: F401 - citing_guides re-exported
 from watcher.perimeter import Perimeter
 from watcher.render import renderer_from_settings
 
