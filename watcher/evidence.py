@@ -150,6 +150,6 @@ def _open(page, guide, source, quote, page_hash, snapshot, change) -> int | None
 
 def _bump_pages() -> None:
     """Guide pages are cached whole: show the note at once."""
-    from guides.cache import bump_content_stamp
+    from optout_site.cache import bump_content_stamp
 
     bump_content_stamp()

@@ -1,8 +1,9 @@
 """The watcher's part of a guide page: "last checked / last changed" for the official
 pages the guide cites, and a note when a quote of its evidence left one of them.
 
-Registered as a `guides.hooks.guide_page` hook (watcher/apps.py). One query; imports
-Django and the models only, so a guide page request never loads the fetcher.
+Registered as a `guides.hooks.guide_page` hook (watcher/apps.py) that fills the guide
+page's `watch_status` and `watch_notice` slots. One query; imports Django and the
+models only, so a guide page request never loads the fetcher.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from datetime import date, datetime
 
 from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 
 from guides.models import Guide
 from watcher.models import Reverification, WatchedPage
@@ -74,7 +74,7 @@ def status_for_guide(guide: Guide) -> list[PageStatus]:
 
 
 def guide_page_extras(request: HttpRequest, context: dict) -> dict:
-    """The `watch_status` and `watch_notice` blocks for guide_detail.html (or nothing)."""
+    """Fills the guide page's `watch_status` and `watch_notice` slots (or nothing)."""
     guide = context.get("guide")
     if guide is None:
         return {}
@@ -82,13 +82,7 @@ def guide_page_extras(request: HttpRequest, context: dict) -> dict:
     if not statuses:
         return {}
     flagged = [s for s in statuses if s.needs_reverification]
-    extras = {
-        "watch_status": render_to_string(
-            "watcher/guide_status.html", {"watch_pages": statuses}, request
-        )
-    }
+    slots = {"watch_status": "watcher/guide_status.html"}
     if flagged:
-        extras["watch_notice"] = render_to_string(
-            "watcher/guide_notice.html", {"flagged": flagged}, request
-        )
-    return extras
+        slots["watch_notice"] = "watcher/guide_notice.html"
+    return {"watch_pages": statuses, "watch_flagged": flagged, "slots": slots}

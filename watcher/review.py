@@ -103,6 +103,6 @@ def resolve(item_ids: Iterable[int], *, user, note: str = "") -> int:
 
 
 def _bump_pages() -> None:
-    from guides.cache import bump_content_stamp
+    from optout_site.cache import bump_content_stamp
 
     bump_content_stamp()
