@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from functools import cache
-
-from publicsuffixlist import PublicSuffixList
 
 CONFIRMED, REPORTED, UNCONFIRMED = "confirmed", "reported", "unconfirmed"
 STALE_AFTER_DAYS = 90
@@ -29,17 +26,6 @@ REQUIRED_FACTS: dict[str, tuple[str, ...]] = {
 }
 
 Source = Mapping  # one source as stored: id, url, title, kind, quote, checked_on, supports
-
-
-@cache
-def _suffixes() -> PublicSuffixList:
-    return PublicSuffixList()  # the list bundled with the package: nothing is downloaded
-
-
-def registrable_domain(host: str) -> str:
-    """`help.x.com` -> `x.com`, `www.amazon.com.au` -> `amazon.com.au` (public suffix list)."""
-    host = host.lower().rstrip(".")
-    return _suffixes().privatesuffix(host) or host
 
 
 def supporting(sources: Iterable[Source], fact: str) -> list[Source]:

@@ -19,23 +19,42 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import (
     AnyHttpUrl,
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     field_validator,
     model_validator,
 )
 
-from guides.evidence import registrable_domain
+from guides.domains import registrable_domain, url_domain
+from guides.schema_base import SLUG, ShortText, Slug, Strict, Text  # noqa: F401 - re-exported
+from guides.schema_evidence import (  # noqa: F401 - Fact, SourceKind are part of the contract
+    Domain,
+    Fact,
+    Quote,
+    Source,
+    SourceKind,
+    check_quotes,
+    official_source_problem,
+)
+from guides.selectors import invalid_selectors
 
 # libyaml's C parser when present (several times faster), the pure-Python one otherwise.
-SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-Slug = Annotated[str, Field(pattern=SLUG, max_length=60)]
-Text = Annotated[str, Field(min_length=1, max_length=2000)]
-ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+
+class SafeLoader(_BaseLoader):
+    """YAML keeps the last of two equal keys without a word; a content file may not."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"{key!r} is given twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 class Region(StrEnum):
@@ -85,67 +104,6 @@ class Category(StrEnum):
     LEARNING = "learning"
     SHOPPING = "shopping"
     DEVICES = "devices"
-
-
-class SourceKind(StrEnum):
-    OFFICIAL = "official"  # the platform's own help, settings, policy, terms or blog page
-    PRESS = "press"  # a named publication
-    REGULATOR = "regulator"  # a data protection authority, court, official journal
-
-
-class Fact(StrEnum):
-    """The facts of a guide a quote can back."""
-
-    LABEL = "label"  # the setting's / form's exact name
-    PATH = "path"  # where it is
-    DEFAULT = "default"  # the state before anyone acts
-    REGIONS = "regions"  # where it applies
-    SCOPE = "scope"  # what it covers / does not cover
-    DATES = "dates"  # when things happened
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-Quote = Annotated[str, Field(min_length=1, max_length=1000)]
-Domain = Annotated[str, Field(pattern=r"^([a-z0-9-]+\.)+[a-z]{2,63}$", max_length=253)]
-
-
-def _check_quotes(quote: list[str], checked_on: dt.date | None) -> None:
-    """The evidence rules every quoted thing follows: no empty quote, a date iff a quote."""
-    if any(not q.strip() for q in quote):
-        raise ValueError("a quote cannot be empty")
-    if quote and checked_on is None:
-        raise ValueError("checked_on is required with a quote: the day it was read")
-    if not quote and checked_on is not None:
-        raise ValueError("checked_on without a quote: a date needs the passage that was read")
-    if checked_on is not None and checked_on > dt.date.today():
-        raise ValueError("checked_on cannot be in the future")
-
-
-class Source(Strict):
-    id: Slug = Field(description="Short id, unique within the guide; steps refer to it.")
-    url: AnyHttpUrl = Field(description="The page's official address.")
-    title: ShortText = Field(description="The page's title as its publisher gives it.")
-    kind: SourceKind
-    publisher: ShortText | None = Field(
-        default=None, description="Who published it; required for press and regulator."
-    )
-    quote: list[Quote] = Field(default_factory=list, description="Exact passages from the page.")
-    checked_on: dt.date | None = Field(default=None, description="Day the quote was read there.")
-    supports: list[Fact] = Field(default_factory=list, description="Facts the quotes back.")
-
-    @model_validator(mode="after")
-    def _evidence_rules(self) -> Source:
-        _check_quotes(self.quote, self.checked_on)
-        if self.supports and not self.quote:
-            raise ValueError("supports needs a quote: a source backs facts only with a passage")
-        if len(set(self.supports)) != len(self.supports):
-            raise ValueError("supports lists a fact twice")
-        if self.kind != SourceKind.OFFICIAL and not self.publisher:
-            raise ValueError(f"a {self.kind.value} source must name its publisher")
-        return self
 
 
 class Variant(Strict):
@@ -274,7 +232,7 @@ class PolicyChange(Strict):
 
     @model_validator(mode="after")
     def _evidence_rules(self) -> PolicyChange:
-        _check_quotes(self.quote, self.checked_on)
+        check_quotes(self.quote, self.checked_on)
         return self
 
 
@@ -284,7 +242,24 @@ class WatchedPage(Strict):
     select: list[ShortText] = Field(default_factory=lambda: ["main"])
     remove: list[ShortText] = Field(default_factory=list)
     keywords: list[ShortText] = Field(default_factory=list)
-    js: bool = Field(default=False, description="Renders only with client scripts.")
+    js: bool = Field(default=False, description="Render with headless Chromium (scripts).")
+
+    @field_validator("url")
+    @classmethod
+    def _https(cls, value: AnyHttpUrl) -> AnyHttpUrl:
+        if value.scheme != "https":
+            raise ValueError("a watched page must be an https URL")
+        if url_domain(str(value)) is None:
+            raise ValueError("a watched page must be on a registered domain, not an address")
+        return value
+
+    @field_validator("select", "remove")
+    @classmethod
+    def _css(cls, value: list[str]) -> list[str]:
+        bad = invalid_selectors(value)
+        if bad:
+            raise ValueError(f"not a valid CSS selector: {bad[0]!r}")
+        return value
 
 
 class Platform(Strict):
@@ -317,11 +292,25 @@ class Platform(Strict):
         keys = [(c.date, c.title) for c in self.policy_changes]
         if len(set(keys)) != len(keys):
             raise ValueError("two policy_changes share a date and title")
+        self._watched_pages_on_own_domains()
         return self
 
     def own_domains(self) -> set[str]:
-        """Registrable domains of the platform: its website's and official_domains."""
-        return {registrable_domain(self.website.host or "")} | set(self.official_domains)
+        """Registrable domains of the platform: its website's and official_domains'."""
+        own = {url_domain(str(self.website))}
+        own |= {registrable_domain(d) or d for d in self.official_domains}
+        own.discard(None)
+        return own
+
+    def _watched_pages_on_own_domains(self) -> None:
+        """The watcher fetches only the platform's own sites (its perimeter)."""
+        own = self.own_domains()
+        for i, page in enumerate(self.watch):
+            if url_domain(str(page.url)) not in own:
+                raise ValueError(
+                    f"watch.{i}.url is not on the platform's own domain "
+                    f"({', '.join(sorted(own))}); list the domain in official_domains"
+                )
 
 
 class ContentError(Exception):
@@ -357,23 +346,10 @@ def parse_file(path: Path) -> Platform:
         raise ContentError(name, _loc(err["loc"]), reason) from None
     if platform.slug != path.stem:
         raise ContentError(name, "slug", f"must match the file name ({path.stem!r})")
-    _check_official_domains(name, platform)
+    problem = official_source_problem(platform.own_domains(), platform.guides)
+    if problem:
+        raise ContentError(name, *problem)
     return platform
-
-
-def _check_official_domains(name: str, platform: Platform) -> None:
-    """An `official` source is on the platform's own registrable domains."""
-    own = platform.own_domains()
-    for g, guide in enumerate(platform.guides):
-        for i, source in enumerate(guide.sources):
-            domain = registrable_domain(source.url.host or "")
-            if source.kind == SourceKind.OFFICIAL and domain not in own:
-                reason = (
-                    f"an official source must be on the platform's own domains "
-                    f"({', '.join(sorted(own))}), not {domain!r}; list it in "
-                    "official_domains if it is the platform's"
-                )
-                raise ContentError(name, f"guides.{g}.sources.{i}.url", reason)
 
 
 def main(argv: list[str]) -> int:

@@ -14,19 +14,18 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 import yaml
 from django.conf import settings
 
-from guides.evidence import registrable_domain
+from guides.domains import url_domain
 
 FILES = sorted(Path(settings.CONTENT_DIR).glob("*.yaml"))
 
 
-def _domain(url: str) -> str:
-    return registrable_domain(urlsplit(url).hostname or "")
+def _domain(url: str) -> str | None:
+    return url_domain(url)
 
 
 def _quote_problems(where: str, item: dict, today: dt.date) -> list[str]:
@@ -62,7 +61,8 @@ def _guide_problems(where: str, guide: dict, own: set[str], today: dt.date) -> l
 def content_problems(data: dict, today: dt.date | None = None) -> list[str]:
     """Every breach of the evidence rules in one platform file's data."""
     today = today or dt.date.today()
-    own = {_domain(data["website"]), *data.get("official_domains", [])}
+    listed = data.get("official_domains", [])
+    own = {_domain(data["website"]), *(_domain(f"https://{d}/") for d in listed)}
     problems = []
     for g, guide in enumerate(data.get("guides", [])):
         problems += _guide_problems(f"guides.{g}", guide, own, today)

@@ -112,10 +112,3 @@ def test_step_source_is_found_by_id():
     sources = [src(id="help"), src(id="faq")]
     assert [s["id"] for s in evidence.for_step(sources, "faq")] == ["faq"]
     assert evidence.for_step(sources, "") == []
-
-
-def test_registrable_domain_uses_the_public_suffix_list():
-    assert evidence.registrable_domain("help.x.com") == "x.com"
-    assert evidence.registrable_domain("www.amazon.com.au") == "amazon.com.au"
-    assert evidence.registrable_domain("about.fb.com") == "fb.com"
-    assert evidence.registrable_domain("WWW.LinkedIn.COM.") == "linkedin.com"

@@ -233,6 +233,17 @@ def test_broken_yaml_and_wrong_slug_are_rejected(tmp_path):
     assert errors["other-name.yaml"].field == "slug"
 
 
+def test_a_key_given_twice_is_rejected_not_silently_overwritten(tmp_path):
+    text = LINKEDIN.read_text().replace(
+        "category: social\n", "category: social\nname: Other name\n", 1
+    )
+    path = write(tmp_path, "linkedin", text)
+    with pytest.raises(schema.ContentError) as caught:
+        schema.parse_file(path)
+    assert caught.value.field.startswith("line ")
+    assert "'name' is given twice" in caught.value.reason
+
+
 @pytest.mark.django_db
 def test_command_fails_with_file_field_and_reason(tmp_path):
     data = linkedin_data()
