@@ -146,6 +146,7 @@ def _load_platform(data: schema.Platform, digest: str, report: SyncReport) -> No
     guides = _load_guides(platform, version, data.guides)
     _load_policy_changes(platform, data.policy_changes, guides, report)
     _load_watched_pages(platform, data.watch)
+    _load_deadlines(platform, data.deadlines)
 
 
 def _load_guides(
@@ -174,6 +175,7 @@ def _load_guides(
             else None,
             "alternatives": list(item.alternatives),
             "sources": [s.model_dump(mode="json") for s in item.sources],
+            "requests": [r.model_dump(mode="json") for r in item.requests],
             "version": version,
             "active": True,
         }
@@ -254,3 +256,9 @@ def _load_watched_pages(platform: Platform, items: list[schema.WatchedPage]) -> 
             },
         )
     platform.watched_pages.exclude(url__in=urls).update(active=False)
+
+
+def _load_deadlines(platform: Platform, items: list[schema.Deadline]) -> None:
+    from guides.deadlines import load_deadlines
+
+    load_deadlines(platform, items)

@@ -100,6 +100,7 @@ class Guide(models.Model):
     request_template = models.JSONField(null=True, blank=True)
     alternatives = models.JSONField(default=list)
     sources = models.JSONField(default=list)
+    requests = models.JSONField(default=list, blank=True, help_text=_("Letters (request routes)."))
     version = models.ForeignKey(ContentVersion, on_delete=models.CASCADE, related_name="+")
     active = models.BooleanField(default=True)
 
@@ -293,3 +294,33 @@ class DetectedChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.page.title} ({self.detected_at:%d %b %Y})"
+
+
+class Deadline(models.Model):
+    """A dated deadline on a platform (training starts, a window closes), from content.
+
+    `key` is stable, so calendar events keep their UID; `sequence` goes up whenever
+    what a calendar shows of it changes (guides/deadlines.py keeps both)."""
+
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="deadlines")
+    key = models.SlugField(max_length=60)
+    date = models.DateField()
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20)
+    affects = models.JSONField(default=list, blank=True)
+    source = models.URLField(max_length=500)
+    quote = models.JSONField(default=list, blank=True)
+    checked_on = models.DateField(null=True, blank=True)
+    fingerprint = models.CharField(max_length=64)
+    sequence = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["date", "platform", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "key"], name="deadline_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d %b %Y}: {self.title}"

@@ -34,6 +34,7 @@ from django.utils.cache import patch_vary_headers
 
 from guides.cache import STAMP_KEY, content_stamp, log, safe_set
 from guides.hooks import page_cache_person
+from optout_site import clock
 
 TOKEN = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 PLACEHOLDER = b"\x00csrf\x00"
@@ -96,6 +97,7 @@ def _entry_key(request: HttpRequest, who: str) -> str:
         request.COOKIES.get(settings.REGION_COOKIE_NAME, ""),
         "htmx" if request.headers.get("HX-Request") else "page",
         who,
+        clock.today().isoformat(),  # "days left" counts on pages must not freeze
     ]
     return "page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 

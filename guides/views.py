@@ -17,6 +17,7 @@ from django_htmx.middleware import HtmxDetails
 
 from guides import hooks
 from guides.catalog import CatalogFilterForm, active_platforms, filter_platforms
+from guides.deadlines import upcoming_for
 from guides.models import Guide, Platform, PolicyChange, Step
 from guides.pagecache import cacheable_page
 from guides.regions import REGION_LABELS, chosen_region, region_label
@@ -130,6 +131,7 @@ def guide_context(request: HttpRequest, platform_slug: str, guide_slug: str) -> 
         "applies": guide.applies_in(region),
         "region_names": [region_label(r) for r in guide.regions],
         "watch_pages": status_for_guide(guide),
+        "deadlines": upcoming_for(guide),
     }
 
 

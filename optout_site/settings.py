@@ -268,6 +268,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tracker.purge_stale_visitors",
         "schedule": crontab(minute=45, hour=3),
     },
+    # Requests past their reply date: one email each (tracker/overdue.py).
+    "overdue-requests": {"task": "tracker.find_overdue_requests", "schedule": crontab(minute=20)},
 }
 # --- end Reminders --------------------------------------------------------------------
 

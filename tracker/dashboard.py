@@ -11,6 +11,7 @@ from guides.models import Guide, Platform
 from tracker.models import Progress, Visitor
 from tracker.pages import effective_region
 from tracker.progress import GuideState, Status, states_for
+from tracker.requests_section import requests_section
 
 COUNTED = {Status.NOT_STARTED, Status.IN_PROGRESS, Status.DONE, Status.NEEDS_RECHECK}
 
@@ -26,7 +27,8 @@ class Bar:
 
     def add(self, state: GuideState) -> None:
         if state.status in COUNTED:
-            self.done += min(state.done, state.total)
+            sent = state.request is not None  # a sent letter finishes the guide
+            self.done += state.total if sent else min(state.done, state.total)
             self.total += state.total
 
 
@@ -71,6 +73,7 @@ def build(request: HttpRequest, visitor: Visitor | None) -> dict:
     rows.sort(key=lambda r: (not r.needs_recheck, r.platform.name.casefold()))
     my_platforms = [r.platform for r in rows if r.on_list]
     return {
+        **requests_section(visitor),
         "visitor": visitor,
         "rows": rows,
         "overall": overall,

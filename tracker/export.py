@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from guides.models import Guide
 from tracker.models import EmailToken, Progress, Subscription, Visitor
+from tracker.requests_export import export_requests, write_request_rows
 
 
 def _subscriptions(request: HttpRequest, visitor: Visitor | None):
@@ -59,6 +60,7 @@ def collect(request: HttpRequest, visitor: Visitor | None) -> dict:
             for t in ticks.order_by("guide__platform__slug", "guide__slug", "step__position")
         ]
     data["progress"] = progress
+    data["requests"] = export_requests(visitor)
     data["region_cookie"] = request.COOKIES.get("region")
     data["subscriptions"] = [
         {
@@ -103,6 +105,7 @@ def as_csv(request: HttpRequest, visitor: Visitor | None) -> str:
         .prefetch_related("steps")
         .order_by("platform__name", "position")
     )
+    write_request_rows(writer, visitor)
     for guide in guides:
         for step in guide.steps.all():
             if not step.active:

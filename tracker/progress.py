@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guides.models import ContentVersion, Guide, PolicyChange, Step
-from tracker.models import Progress, Visitor
+from tracker.models import Progress, Request, Visitor
 
 
 class Status(StrEnum):
@@ -60,6 +60,7 @@ class GuideState:
     status: Status = Status.NOT_STARTED
     finished_at: dt.datetime | None = None
     changes_since: list[ChangeInfo] = field(default_factory=list)
+    request: Request | None = None  # the latest letter sent for this guide, if any
 
     @property
     def done(self) -> int:
@@ -121,8 +122,10 @@ def states_for(
             )
             for guide_id, *info in rows:
                 changes[guide_id].append(ChangeInfo(*info))
+    sent = sent_by_guide(visitor, [g.pk for g in guides if g.requests])
     for guide in guides:
         state = states[guide.pk]
+        state.request = sent.get(guide.pk)
         state.total = totals.get(guide.pk, 0)
         state.done_steps = ticks.get(guide.pk, {})
         state.status = _status(guide, state, changes.get(guide.pk, []), region, account_type)
@@ -138,6 +141,8 @@ def _status(
 ) -> Status:
     if not guide.has_steps:
         return Status.NO_OPT_OUT
+    if state.request is not None:  # a guide whose route is a request: done once sent
+        return Status.DONE
     if state.total and state.done >= state.total:
         state.finished_at = max(t.done_at for t in state.done_steps.values())
         state.changes_since = sorted(
@@ -149,6 +154,12 @@ def _status(
     if not _applies(guide, region, account_type):
         return Status.NOT_APPLICABLE
     return Status.NOT_STARTED
+
+
+def sent_by_guide(visitor: Visitor | None, guide_ids: list[int]) -> dict[int, Request]:
+    from tracker.requests import sent_by_guide as latest
+
+    return latest(visitor, guide_ids)
 
 
 def set_done(visitor: Visitor, step: Step, done: bool) -> None:
