@@ -35,7 +35,9 @@ def _sent(client, settings, authority="ie") -> Request:
 
 
 def _confirm_subscription(req: Request, email="ana@example.org") -> Subscription:
-    return Subscription.objects.create(email=email, visitor=req.visitor, confirmed_at=timezone.now())
+    return Subscription.objects.create(
+        email=email, visitor=req.visitor, confirmed_at=timezone.now()
+    )
 
 
 def test_overdue_request_gets_exactly_one_email(client, content, settings, smtp_sink, beat):
