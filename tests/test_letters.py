@@ -169,3 +169,17 @@ def test_nothing_typed_into_a_letter_is_stored_anywhere(client, transactional_db
     assert [n for n in needles for v in cached if n in v] == []
     logged = caplog.text + "".join(repr(r.args) for r in caplog.records)
     assert [n for n in needles if n.decode() in logged] == []
+
+
+def test_letter_pages_are_valid_html(client, content):
+    from tests.test_html import assert_valid
+
+    pages = [client.get(LINKEDIN), client.post(LINKEDIN, {"grounds": "mine"})]
+    pages.append(client.post(LINKEDIN, {"grounds": "mine", "action": "print"}))
+    pages.append(client.post(LINKEDIN, {}))  # the 400 with its message
+    pages.append(client.post(SLACK_EMAIL, {}))
+    client.post(f"{LINKEDIN}sent/", {"authority": "ie", "note": "n"})
+    pages += [client.get("/me/"), client.post("/me/calendar/")]
+    pages.append(client.get("/platforms/linkedin/object-to-ai-processing/"))
+    for response in pages:
+        assert_valid(response.content.decode(), response.request["PATH_INFO"])

@@ -12,6 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import Browser, expect
 
 from tests.celery_eager import eager_celery
+from tests.e2e.test_accessibility import _violations
 from tracker import overdue_tasks
 from tracker.models import Request, Subscription, Visitor
 
@@ -23,7 +24,10 @@ GUIDE = "/platforms/linkedin/object-to-ai-processing/"
 def test_objection_letter_to_overdue_email(browser: Browser, site, smtp_sink, settings):
     settings.SITE_URL = site
     settings.CLOCK_TODAY = dt.date(2027, 1, 31)
-    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    # bypass_csp only so the test can inject axe; the site itself never needs it.
+    context = browser.new_context(
+        permissions=["clipboard-read", "clipboard-write"], bypass_csp=True
+    )
     host = site.split("://", 1)[1].split(":")[0]
     context.add_cookies(
         [{"name": settings.REGION_COOKIE_NAME, "value": "eu", "domain": host, "path": "/"}]
@@ -39,6 +43,7 @@ def test_objection_letter_to_overdue_email(browser: Browser, site, smtp_sink, se
     expect(letter).to_contain_text("Article 21(1) of the GDPR")
     page.get_by_role("button", name="Copy the letter").click()
     expect(page.locator(".copy-status")).to_have_text("Copied.")
+    assert _violations(page) == []
     copied = page.evaluate("navigator.clipboard.readText()")
     assert "grounds relating to my particular situation" in copied and "Ana Example" in copied
     expect(
@@ -52,6 +57,7 @@ def test_objection_letter_to_overdue_email(browser: Browser, site, smtp_sink, se
     expect(section).to_contain_text("Awaiting reply")
     expect(section).to_contain_text("due 28 Feb 2027")
     expect(section).to_contain_text("28 days left")
+    assert _violations(page) == []
 
     visitor = Visitor.objects.get()
     Subscription.objects.create(
