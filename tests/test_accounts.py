@@ -170,7 +170,8 @@ def _all_patterns(resolver=None, prefix="", namespace=""):
 
 
 def _example_path(pattern: str) -> str:
-    path = re.sub(r"<(?:\w+:)?(\w+)>", "x", pattern).lstrip("^").rstrip("$")
+    path = re.sub(r"<int:\w+>", "1", pattern)  # an int converter does not match "x"
+    path = re.sub(r"<(?:\w+:)?(\w+)>", "x", path).lstrip("^").rstrip("$")
     return "/" + path.replace("\\", "")
 
 
