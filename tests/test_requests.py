@@ -153,3 +153,22 @@ def test_dashboard_queries_do_not_grow_with_requests(client, content):
     with CaptureQueriesContext(connection) as six:
         client.get("/me/", QUERY_STRING="a=2")
     assert len(six) == len(one)
+
+
+def test_signing_in_keeps_requests_and_the_calendar_made_anonymously(client, content):
+    from django.test import Client
+
+    from tests.test_accounts import link_from_outbox, path_of
+    from tracker.models import CalendarFeed
+
+    client.post(SENT_URL, {"authority": "ie", "note": "kept"})
+    client.post("/me/calendar/")
+    phone = Client()
+    phone.post("/me/letters/slack/ask-your-admin/ask-owner/sent/", {})
+    for device in (client, phone):
+        device.post("/me/signin/", {"email": "me@example.org"})
+        device.post(path_of(link_from_outbox()))
+    account = Visitor.objects.get(user__email="me@example.org")
+    assert Visitor.objects.count() == 1
+    assert sorted(account.requests.values_list("law", flat=True)) == ["gdpr-art21", "none"]
+    assert CalendarFeed.objects.get().visitor == account

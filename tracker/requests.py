@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from guides.models import Guide
 from optout_site import clock
-from tracker.models import Request, Visitor
+from tracker.models import CalendarFeed, Request, Visitor
 
 GDPR_LAWS = {"gdpr-art21", "uk-gdpr-art21"}
 CCPA_OPT_OUT = "opt-out"
@@ -162,3 +162,11 @@ def sent_by_guide(visitor: Visitor | None, guide_ids: list[int]) -> dict[int, Re
     ):
         latest[req.guide_id] = req
     return latest
+
+
+def move_requests(source: Visitor, target: Visitor) -> None:
+    """Signing in: the anonymous visitor's requests join the account's; its calendar
+    address too, unless the account already has one (then the anonymous one goes)."""
+    Request.objects.filter(visitor=source).update(visitor=target)
+    if not CalendarFeed.objects.filter(visitor=target).exists():
+        CalendarFeed.objects.filter(visitor=source).update(visitor=target)
