@@ -172,3 +172,13 @@ def test_signing_in_keeps_requests_and_the_calendar_made_anonymously(client, con
     assert Visitor.objects.count() == 1
     assert sorted(account.requests.values_list("law", flat=True)) == ["gdpr-art21", "none"]
     assert CalendarFeed.objects.get().visitor == account
+
+
+def test_guide_page_marks_the_letters_for_the_persons_region(client, content):
+    client.post("/region/", {"region": "eu", "next": "/"})
+    html = client.get("/platforms/linkedin/object-to-ai-processing/").content.decode()
+    eu, uk = html.split("Write an objection (GDPR, EU and EEA)", 1)[1].split(
+        "Write an objection (UK GDPR)", 1
+    )
+    assert "Not for your region." not in eu
+    assert "Not for your region." in uk

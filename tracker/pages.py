@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from guides.regions import chosen_region
 from tracker.models import Visitor
 from tracker.progress import GuideState, changed_steps, states_for
+from tracker.requests import routes_for
 from tracker.visitors import current_visitor
 
 
@@ -37,6 +38,7 @@ def guide_page_extras(request: HttpRequest, context: dict) -> dict:
         "changed_keys": changed_steps(guide, state) if state.done_steps else set(),
         "on_list": any(p.pk == guide.platform_id for p in my_platforms),
         "my_platforms": my_platforms,
+        "letter_routes": routes_for(guide, effective_region(request, visitor)),
     }
 
 

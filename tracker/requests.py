@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 
 from guides.models import Guide
+from guides.regions import region_label
 from optout_site import clock
 from tracker.models import CalendarFeed, Request, Visitor
 
@@ -80,6 +82,23 @@ def route_for(guide: Guide, key: str) -> dict:
         if route["key"] == key:
             return route
     raise Http404("no such request route")
+
+
+@dataclass
+class RouteChoice:
+    route: dict
+    applies: bool | None  # None: the person has not chosen a region
+    regions: str
+
+
+def routes_for(guide: Guide, region: str | None) -> list[RouteChoice]:
+    """The guide's letters, each marked as for the person's region or not."""
+    out = []
+    for route in guide.requests or []:
+        codes = route["regions"]
+        applies = None if not region else ("all" in codes or region in codes)
+        out.append(RouteChoice(route, applies, ", ".join(region_label(c) for c in codes)))
+    return out
 
 
 def recipient_label(route: dict) -> str:

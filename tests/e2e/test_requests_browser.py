@@ -34,6 +34,7 @@ def test_objection_letter_to_overdue_email(browser: Browser, site, smtp_sink, se
     )
     page = context.new_page()
     page.goto(site + GUIDE)
+    assert _violations(page) == []
     page.get_by_role("link", name="Write an objection (GDPR, EU and EEA)").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Write your letter to LinkedIn")
     page.get_by_label("Your name").fill("Ana Example")
