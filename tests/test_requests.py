@@ -80,6 +80,7 @@ def test_dashboard_counts_down_from_the_clock_and_shows_overdue(client, content,
     settings.CLOCK_TODAY = D(2027, 3, 3)
     page = client.get("/me/").content.decode()
     assert "Overdue" in page and "3 days late" in page
+    assert "Overdue: the reply was due 28 Feb 2027" in page  # the guide's row too
 
 
 def test_sent_date_in_the_future_is_a_clear_400(client, content, settings):

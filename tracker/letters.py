@@ -106,8 +106,8 @@ def _gdpr(guide: Guide, route: dict, values: dict) -> tuple[str, str]:
     }
     body = _(
         "Dear %(platform)s data protection team,\n\n"
-        "I object, under Article 21(1) of the %(law)s, to the processing of my personal "
-        "data for this purpose: %(asks)s.\n\n"
+        "I object, under Article 21(1) of the %(law)s, to your processing of my personal "
+        "data to develop and train AI models. What I ask: %(asks)s.\n\n"
         "As far as I understand, you base this processing on your legitimate interests "
         "(Article 6(1)(f)). I object on grounds relating to my particular situation:\n"
         "%(grounds)s\n\n"
@@ -121,7 +121,7 @@ def _gdpr(guide: Guide, route: dict, values: dict) -> tuple[str, str]:
     ) % {
         "platform": guide.platform.name,
         "law": law,
-        "asks": route["asks"][:1].lower() + route["asks"][1:],
+        "asks": route["asks"],
         "grounds": _grounds(values),
         "authority": _("the Information Commissioner's Office")
         if uk

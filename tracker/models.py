@@ -241,6 +241,13 @@ class Request(models.Model):
     def __str__(self) -> str:
         return f"{self.guide_id}/{self.route_key} {self.status}"
 
+    @property
+    def shown_status(self) -> str:
+        """The status to show today (an open request past its date reads as overdue)."""
+        from tracker.requests import shown_status
+
+        return shown_status(self)
+
 
 class RequestEmail(models.Model):
     """The outbox for request emails: one row per (request, kind), sent once."""

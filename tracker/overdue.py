@@ -27,7 +27,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from optout_site import clock
-from tracker import authorities, emails, requests
+from tracker import authorities, emails
 from tracker.emails import LostClaim
 from tracker.models import Request, RequestEmail, Subscription
 
@@ -188,7 +188,6 @@ def overdue_message(req: Request, to: str, key: str):
         "follow_up": follow_up(req),
         "complaint": complaint(req),
         "authorities": authorities.complaint_routes(req.authority, req.law),
-        "days_late": requests.days_left(req) and -requests.days_left(req),
     }
     headers = {
         "Auto-Submitted": "auto-generated",
