@@ -152,7 +152,7 @@ def _ccpa(guide: Guide, route: dict, values: dict) -> tuple[str, str]:
 def _plain(guide: Guide, route: dict, values: dict) -> tuple[str, str]:
     template = guide.request_template or {}
     if template.get("body"):
-        return template["subject"], template["body"].strip() + "\n\n" + _("Thank you,")
+        return template["subject"], template["body"].strip() + "\n"
     subject = route["asks"]
     body = _("Hello,\n\nCould you please %(asks)s on %(platform)s?\n\nThank you,") % {
         "asks": route["asks"][:1].lower() + route["asks"][1:],
