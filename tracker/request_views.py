@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from guides.models import Guide
 from optout_site import clock
@@ -32,7 +32,7 @@ def _guide_and_route(platform_slug: str, guide_slug: str, route_key: str) -> tup
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def letter(request: HttpRequest, platform_slug: str, guide_slug: str, route_key: str):
     guide, route = _guide_and_route(platform_slug, guide_slug, route_key)
     form = LetterForm(request.POST or None, route=route)
@@ -116,7 +116,7 @@ def calendar_revoke(request: HttpRequest) -> HttpResponse:
     return redirect("tracker:dashboard")
 
 
-@require_GET
+@require_safe
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     body = calendar.feed_for_token(token)
     if body is None:
