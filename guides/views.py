@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
@@ -34,12 +34,20 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "guides/home.html", {"platform_count": count})
 
 
-@require_POST
+def _safe_next(request: HttpRequest, value: str | None) -> str:
+    if value and url_has_allowed_host_and_scheme(value, {request.get_host()}, request.is_secure()):
+        return value
+    return reverse("guides:catalog")
+
+
+@require_http_methods(["GET", "POST"])
 def set_region(request: HttpRequest) -> HttpResponse:
+    """GET: the region page (linked from every page's header); POST: keep the choice."""
+    if request.method == "GET":
+        next_url = _safe_next(request, request.GET.get("next"))
+        return render(request, "guides/region.html", {"next_url": next_url})
     region = request.POST.get("region", "")
-    next_url = request.POST.get("next") or reverse("guides:catalog")
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = reverse("guides:catalog")
+    next_url = _safe_next(request, request.POST.get("next"))
     if region and region not in REGION_LABELS:
         return render(
             request,

@@ -51,6 +51,12 @@ else:
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "testserver"]
 
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The product's name, in one place: header, page titles, email subjects and senders.
+SITE_NAME = env("SITE_NAME", "AI Opt-Out Guide")
+# Who runs the site, as the About page says it (set it for your deployment).
+SITE_OPERATOR = env("SITE_OPERATOR", "the maintainers of the open-source AI Opt-Out Guide project")
+# Who is told about a reported problem; empty means every active staff user with an email.
+STAFF_EMAILS = env_list("STAFF_EMAILS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -79,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tracker.visitors.VisitorCookieMiddleware",
+    "optout_site.errorpages.ErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "optout_site.urls"
@@ -157,7 +164,7 @@ if env("SMTP_HOST"):
     }
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "optout_site <reminders@optout.localhost>")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <reminders@optout.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 AUTH_PASSWORD_VALIDATORS: list[dict] = []

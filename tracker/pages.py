@@ -7,10 +7,12 @@ number of queries, whatever the number of steps or ticks.
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.urls import reverse
 
 from guides.regions import chosen_region
 from tracker.models import Visitor
 from tracker.progress import GuideState, changed_steps, states_for
+from tracker.reports import report_url
 from tracker.visitors import current_visitor
 
 
@@ -26,6 +28,12 @@ def guide_state(request: HttpRequest, guide) -> tuple[Visitor | None, GuideState
     return visitor, state
 
 
+def step_links(guide) -> dict:
+    """The per-guide links a step row shows: report a problem, remind me to re-check."""
+    remind = reverse("tracker:subscribe") + f"?platform={guide.platform.slug}&recheck=1"
+    return {"report_url": report_url(guide), "remind_url": remind}
+
+
 def guide_page_extras(request: HttpRequest, context: dict) -> dict:
     guide = context["guide"]
     visitor, state = guide_state(request, guide)
@@ -37,6 +45,7 @@ def guide_page_extras(request: HttpRequest, context: dict) -> dict:
         "changed_keys": changed_steps(guide, state) if state.done_steps else set(),
         "on_list": any(p.pk == guide.platform_id for p in my_platforms),
         "my_platforms": my_platforms,
+        **step_links(guide),
     }
 
 

@@ -68,7 +68,8 @@ def _selected_on_get(request: HttpRequest) -> set[str]:
 @vary_on_headers("HX-Request")
 def subscribe(request: HtmxHttpRequest) -> HttpResponse:
     if request.method == "GET":
-        ctx = {"form": SubscribeForm(), "subscribe_choices": _choices(_selected_on_get(request))}
+        form = SubscribeForm(initial={"recheck_nudges": request.GET.get("recheck") == "1"})
+        ctx = {"form": form, "subscribe_choices": _choices(_selected_on_get(request))}
         return render(request, "tracker/subscribe.html", ctx)
     form = SubscribeForm(request.POST)
     if not form.is_valid():

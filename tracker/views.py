@@ -18,7 +18,7 @@ from guides.pagecache import cacheable_page
 from guides.views import HtmxHttpRequest, remember_region
 from tracker import accounts, dashboard, export, progress, ratelimit
 from tracker.forms import DeleteForm, PreferencesForm, SignInForm, TickForm
-from tracker.pages import guide_state
+from tracker.pages import guide_state, step_links
 from tracker.visitors import clear_cookie, current_visitor, ensure_visitor
 
 
@@ -65,6 +65,7 @@ def tick(
         "done_ids": set(state.done_steps),
         "tracking": True,
         "changed_keys": set(),
+        **step_links(guide),
     }
     html = render_to_string("guides/guide_detail.html#step-row", context, request)
     html += render_to_string("guides/guide_detail.html#progress", context | {"oob": True}, request)
