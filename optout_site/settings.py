@@ -163,7 +163,7 @@ if env("SMTP_HOST"):
         }
     }
 else:
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    MAILERS = {"default": {"BACKEND": "optout_site.console_mail.EmailBackend"}}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <reminders@optout.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -237,6 +237,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+if CELERY_TASK_ALWAYS_EAGER:
+    # In-process tasks (make run): no "Task … succeeded" line per task, and no broker
+    # warning, since there is no broker on purpose.
+    LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}
+    LOGGING["loggers"]["kombu.connection"] = {"level": "ERROR"}
 
 # --- Reminders (tracker/reminders.py, tracker/tasks.py) -------------------------------
 from celery.schedules import crontab  # noqa: E402

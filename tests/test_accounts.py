@@ -124,7 +124,7 @@ def test_sign_in_merges_anonymous_progress_union_newest_wins(content):
     assert list(account.platforms.values_list("slug", flat=True)) == ["reddit"]
     for device in (laptop, phone):
         assert (
-            "3 of 4 steps done."
+            "3 of 3 steps done."
             in device.get("/platforms/linkedin/generative-ai-training/").content.decode()
         )
 
@@ -137,7 +137,7 @@ def test_sign_out_leaves_progress_with_the_account(content):
     response = client.post("/me/signout/")
     assert response.status_code == 302 and response.cookies["visitor"]["max-age"] == 0
     page = client.get("/platforms/linkedin/generative-ai-training/").content.decode()
-    assert "0 of 4 steps done." in page
+    assert "0 of 3 steps done." in page
     assert Progress.objects.filter(visitor__user__email="me@example.org").count() == 1
 
 

@@ -91,7 +91,7 @@ def subscribe(request: HtmxHttpRequest) -> HttpResponse:
         log.warning("confirmation email not sent: %s", exc)
         return render(request, "tracker/subscribe_unavailable.html", status=503)
     if request.htmx:
-        return render(request, "tracker/subscribe_form.html#subscribe-done", {})
+        return render(request, "tracker/subscribe_form.html#subscribe-done", {"form": form})
     return redirect("tracker:subscribe_sent")
 
 

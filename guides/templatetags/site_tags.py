@@ -56,3 +56,13 @@ def monogram(platform, size: str = "") -> SafeString:
     return format_html(
         '<span class="{}" aria-hidden="true">{}</span>', classes, initials(platform.name)
     )
+
+
+SHOWN_SETTINGS = {"REMINDER_CONFIRM_HOURS"}  # settings a page may quote; nothing secret
+
+
+@register.simple_tag
+def setting(name: str):
+    if name not in SHOWN_SETTINGS:
+        raise template.TemplateSyntaxError(f"{name} is not a setting pages may show")
+    return getattr(settings, name)
