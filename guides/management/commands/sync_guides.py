@@ -4,8 +4,12 @@ Prints a short summary (what was loaded, what changed, what was rejected and why
 not one line per file or per background task.
 """
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from celery import current_app
 from django.core.management.base import BaseCommand, CommandError
 
 from guides.loader import SyncReport, sync
@@ -38,6 +42,23 @@ def summary(report: SyncReport) -> list[str]:
     return lines
 
 
+@contextmanager
+def quiet_eager_tasks() -> Iterator[None]:
+    """Tasks run in-process (make run) would log a line each; the summary says it all."""
+    if not current_app.conf.task_always_eager:
+        yield
+        return
+    loggers = [logging.getLogger(name) for name in ("celery.app.trace", "kombu.connection")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
 class Command(BaseCommand):
     help = "Validate and load the platform content files (idempotent)."
 
@@ -46,7 +67,8 @@ class Command(BaseCommand):
         parser.add_argument("platforms", nargs="*", help="Only these platform slugs.")
 
     def handle(self, *args, **options) -> None:
-        report = sync(options["dir"], only=options["platforms"] or None)
+        with quiet_eager_tasks():
+            report = sync(options["dir"], only=options["platforms"] or None)
         for line in summary(report):
             self.stdout.write(line)
         for error in report.errors:
