@@ -15,6 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from guides.models import Guide, Platform, Step
 from guides.pagecache import cacheable_page
+from guides.schema import Role
 from guides.views import HtmxHttpRequest, remember_region
 from tracker import accounts, dashboard, export, progress, ratelimit
 from tracker.forms import DeleteForm, PreferencesForm, SignInForm, TickForm
@@ -69,6 +70,10 @@ def tick(
     }
     html = render_to_string("guides/guide_detail.html#step-row", context, request)
     html += render_to_string("guides/guide_detail.html#progress", context | {"oob": True}, request)
+    # A tick that finishes (or unfinishes) the guide changes its `later` steps' re-check date.
+    for later in guide.steps.filter(active=True, role=Role.LATER):
+        later_ctx = context | {"step": later, "oob": True}
+        html += render_to_string("guides/step_later.html", later_ctx, request)
     return HttpResponse(html)
 
 
