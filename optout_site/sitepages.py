@@ -8,7 +8,7 @@ import datetime as dt
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from guides.models import Platform
 from tracker import datafacts
@@ -17,7 +17,7 @@ from tracker import datafacts
 ACCESSIBILITY_REVIEWED = dt.date(2026, 12, 1)
 
 
-@require_GET
+@require_safe
 def about(request: HttpRequest) -> HttpResponse:
     count = Platform.objects.filter(active=True).count()
     ctx = {
@@ -28,7 +28,7 @@ def about(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/about.html", ctx)
 
 
-@require_GET
+@require_safe
 def privacy(request: HttpRequest) -> HttpResponse:
     ctx = {
         "records": datafacts.RECORDS,
@@ -39,6 +39,6 @@ def privacy(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/privacy.html", ctx)
 
 
-@require_GET
+@require_safe
 def accessibility(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/accessibility.html", {"reviewed": ACCESSIBILITY_REVIEWED})

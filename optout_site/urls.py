@@ -3,8 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from guides import views as guide_views
-from optout_site import sitepages
+from optout_site import health, sitepages
 
 urlpatterns = [
     path("", include("guides.urls")),
@@ -13,6 +12,8 @@ urlpatterns = [
     path("about/", sitepages.about, name="about"),
     path("privacy/", sitepages.privacy, name="privacy"),
     path("accessibility/", sitepages.accessibility, name="accessibility"),
-    path("healthz", guide_views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "optout_site.bad_requests.bad_request"

@@ -1,7 +1,8 @@
 """The per-person parts of shared pages: ticks on a guide page, "my list" in the catalog.
 
 Registered into `guides.hooks` from `tracker/apps.py`. Each function adds a fixed
-number of queries, whatever the number of steps or ticks.
+number of queries, whatever the number of steps or ticks, and names the tracker
+templates that fill the page's slots (guides templates never name tracker URLs).
 """
 
 from __future__ import annotations
@@ -14,6 +15,15 @@ from tracker.models import Visitor
 from tracker.progress import GuideState, changed_steps, states_for
 from tracker.reports import report_url
 from tracker.visitors import current_visitor
+
+GUIDE_SLOTS = {
+    "header": "tracker/list_button.html",
+    "recheck": "tracker/guide_recheck.html",
+    "step": "tracker/tick_form.html",
+    "subscribe": "tracker/subscribe_form.html",
+    "report": "tracker/report_link.html",
+}
+CATALOG_SLOTS = {"platform": "tracker/catalog_list_button.html"}
 
 
 def effective_region(request: HttpRequest, visitor: Visitor | None) -> str | None:
@@ -45,6 +55,7 @@ def guide_page_extras(request: HttpRequest, context: dict) -> dict:
         "changed_keys": changed_steps(guide, state) if state.done_steps else set(),
         "on_list": any(p.pk == guide.platform_id for p in my_platforms),
         "my_platforms": my_platforms,
+        "slots": GUIDE_SLOTS,
         **step_links(guide),
     }
 
@@ -52,4 +63,4 @@ def guide_page_extras(request: HttpRequest, context: dict) -> dict:
 def catalog_page_extras(request: HttpRequest, context: dict) -> dict:
     visitor = current_visitor(request)
     ids = set(visitor.platforms.values_list("pk", flat=True)) if visitor else set()
-    return {"tracking": True, "my_platform_ids": ids}
+    return {"my_platform_ids": ids, "slots": CATALOG_SLOTS}

@@ -74,7 +74,7 @@ def staff_addresses() -> list[str]:
     return sorted({e for e in users.values_list("email", flat=True) if e})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def new_report(request: HttpRequest, platform_slug: str, guide_slug: str) -> HttpResponse:
     guide = get_object_or_404(
         Guide.objects.select_related("platform"),
@@ -86,7 +86,7 @@ def new_report(request: HttpRequest, platform_slug: str, guide_slug: str) -> Htt
     initial = {"step": request.GET.get("step", "")}
     form = ReportForm(request.POST or None, guide=guide, initial=initial)
     ctx = {"guide": guide, "platform": guide.platform, "form": form}
-    if request.method == "GET":
+    if request.method != "POST":
         return render(request, "tracker/report.html", ctx)
     if not form.is_valid():
         return render(request, "tracker/report.html", ctx, status=400)
