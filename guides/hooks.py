@@ -27,3 +27,9 @@ def extend(hooks: list[PageHook], request: HttpRequest, context: dict) -> dict:
         slots.update(extra.pop("slots", {}))
         context.update(extra)
     return context
+
+
+# Callables `(platform, declarations)` the content loader calls, inside the platform's
+# transaction, with the file's `watch:` list (guides.schema.WatchedPage items); the
+# watcher registers one (watcher/apps.py) that keeps its watched pages in step.
+watch_declared: list[Callable] = []

@@ -15,7 +15,6 @@ from guides import hooks
 from guides.catalog import CatalogFilterForm, active_platforms, cache_query, filter_platforms
 from guides.models import Guide, Platform, PolicyChange, Step
 from guides.regions import REGION_LABELS, chosen_region, region_label
-from guides.watch import status_for_guide
 from optout_site.htmx import HtmxHttpRequest
 from optout_site.pagecache import cacheable_page
 from optout_site.redirects import safe_next
@@ -125,7 +124,6 @@ def guide_context(request: HttpRequest, platform_slug: str, guide_slug: str) -> 
         "changes": changes,
         "applies": guide.applies_in(region),
         "region_names": [region_label(r) for r in guide.regions],
-        "watch_pages": status_for_guide(guide),
     }
 
 

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "guides",
     "tracker",
+    "watcher",
 ]
 
 MIDDLEWARE = [
@@ -297,20 +298,27 @@ CELERY_BEAT_SCHEDULE = {
 }
 # --- end Reminders --------------------------------------------------------------------
 
-# --- Watcher (guides/watch.py, guides/tasks.py) ----------------------------------------
+# --- Watcher (watcher/watch.py, watcher/tasks.py) ------------------------------------
+# Every WATCH_* default is here; the watcher reads settings.WATCH_* and nothing else.
 # How often beat checks every watched page, and what a check may cost the platform.
 WATCH_EVERY_HOURS = env_int("WATCH_EVERY_HOURS", 6)
-WATCH_TIMEOUT = env_int("WATCH_TIMEOUT", 15)  # seconds per request
+WATCH_TIMEOUT = env_int("WATCH_TIMEOUT", 15)  # seconds per request (and per render)
 WATCH_MAX_BYTES = env_int("WATCH_MAX_BYTES", 3_000_000)  # bigger pages are "too_large"
 WATCH_HOST_DELAY = env_int("WATCH_HOST_DELAY", 2)  # seconds between requests to one host
 WATCH_HOST_SPACING = env_int("WATCH_HOST_SPACING", 30)  # seconds between checks of one host
+WATCH_BACKOFF = env_int("WATCH_BACKOFF", 5)  # seconds before the one retry of a failed request
 # Failed checks in a row before editors hear "this page can no longer be watched".
 WATCH_ALERT_AFTER = env_int("WATCH_ALERT_AFTER", 4)
 # A version seen this recently that gave way to the stable one again is a flip, not news.
 WATCH_FLIP_DAYS = env_int("WATCH_FLIP_DAYS", 7)
 WATCH_KEEP_DAYS = env_int("WATCH_KEEP_DAYS", 90)  # snapshots nothing refers to
+# Headless Chromium for pages declared `js: true` (watcher/render.py).
+WATCH_CHROMIUM = env("WATCH_CHROMIUM", "/usr/bin/chromium")
+# Origins ("http://127.0.0.1", any port) exempt from the https and public-address rules.
+# For the test suite's local server only: a system check refuses it with DEBUG off.
+WATCH_ALLOWED_TEST_ORIGINS: list[str] = []
 CELERY_BEAT_SCHEDULE["watch-pages"] = {
-    "task": "guides.watch_all",
+    "task": "watcher.watch_all",
     "schedule": WATCH_EVERY_HOURS * 3600.0,
 }
 # --- end Watcher ----------------------------------------------------------------------
