@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('guides', '0003_labels'),
+        ('guides', '0003_watcher_move'),
     ]
 
     operations = [
