@@ -198,6 +198,7 @@ def _load_steps(guide: Guide, items: list[schema.Step]) -> None:
         values = {
             "position": position,
             "title": item.title,
+            "role": item.role.value,
             "body": (item.body or "").strip(),
             "body_html": render_markdown(item.body),
             "path": list(item.path),

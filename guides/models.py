@@ -33,6 +33,9 @@ LABELS = {
     schema.Difficulty.EASY: _("Easy"),
     schema.Difficulty.MEDIUM: _("Medium"),
     schema.Difficulty.HARD: _("Hard"),
+    schema.Role.DO: _("Do"),
+    schema.Role.OPTIONAL: _("Optional"),
+    schema.Role.LATER: _("Later"),
 }
 
 
@@ -133,6 +136,9 @@ class Step(models.Model):
     key = models.SlugField(max_length=60)
     position = models.PositiveIntegerField(default=0)
     title = models.CharField(max_length=200)
+    role = models.CharField(
+        max_length=10, choices=choices(schema.Role), default=schema.Role.DO.value
+    )
     body = models.TextField(blank=True)
     body_html = models.TextField(blank=True)
     path = models.JSONField(default=list)
@@ -147,6 +153,15 @@ class Step(models.Model):
 
     def __str__(self) -> str:
         return f"{self.guide.slug}/{self.key}"
+
+    @property
+    def counts(self) -> bool:
+        """A `do` step: the guide is done when every one of these is ticked."""
+        return self.role == schema.Role.DO
+
+    @property
+    def is_later(self) -> bool:
+        return self.role == schema.Role.LATER
 
 
 class PolicyChange(models.Model):

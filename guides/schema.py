@@ -65,6 +65,14 @@ class Kind(StrEnum):
     NO_OPT_OUT = "no-opt-out"
 
 
+class Role(StrEnum):
+    """What a step is for: a guide is done when its `do` steps are."""
+
+    DO = "do"  # part of the opt-out: counted
+    OPTIONAL = "optional"  # an alternative or extra route: never holds the guide back
+    LATER = "later"  # a dated re-check after finishing, not a checkbox
+
+
 class Difficulty(StrEnum):
     EASY = "easy"
     MEDIUM = "medium"
@@ -121,6 +129,10 @@ class Variant(Strict):
 class Step(Strict):
     key: Slug = Field(description="Stable id; progress refers to it. Never reuse one.")
     title: ShortText
+    role: Role = Field(
+        default=Role.DO,
+        description="do (counted), optional (never holds the guide back) or later (a re-check).",
+    )
     body: Text | None = Field(default=None, description="Small Markdown, sanitised.")
     path: list[ShortText] = Field(
         default_factory=list, description="The setting's path as breadcrumbs."
@@ -191,6 +203,8 @@ class Guide(Strict):
                 raise ValueError("a no-opt-out guide must list alternatives")
         elif not self.steps:
             raise ValueError(f"a {self.kind.value} guide needs at least one step")
+        if any(s.role == Role.LATER for s in self.steps) and not self.recheck_after_days:
+            raise ValueError("a guide with a `later` step must set recheck_after_days")
         if self.kind == Kind.ADMIN_ONLY and not self.who_must_act:
             raise ValueError("an admin-only guide must say who_must_act")
         return self
