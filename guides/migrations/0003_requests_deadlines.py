@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("guides", "0003_labels"),
+        ("guides", "0004_step_role"),
     ]
 
     operations = [

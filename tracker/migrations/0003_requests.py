@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("guides", "0003_requests_deadlines"),
-        ("tracker", "0004_emailtoken_visitor"),
+        ("tracker", "0005_reports"),
     ]
 
     operations = [

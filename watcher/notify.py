@@ -1,4 +1,5 @@
-"""Emails to staff from the policy watcher: a change to review, a page we lost sight of.
+"""Emails to staff from the policy watcher: a change to review, a page we lost sight of,
+quotes of our evidence that left a page.
 
 One tiny function per kind of email; each renders templates/emails/<name>-subject.txt,
 -body.txt and -body.html and sends one message to every active staff user with an
@@ -17,7 +18,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from guides.models import DetectedChange, WatchedPage
+from watcher.models import DetectedChange, Reverification, WatchedPage
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def change_detected(change_id: int) -> int:
     change = DetectedChange.objects.select_related("page__platform").filter(pk=change_id).first()
     if change is None:
         return 0
-    path = reverse("admin:guides_detectedchange_change", args=[change.pk])
+    path = reverse("admin:watcher_detectedchange_change", args=[change.pk])
     return _send(
         "watch-change",
         {"change": change, "page": change.page, "review_url": settings.SITE_URL + path},
@@ -69,8 +70,24 @@ def page_unwatchable(page_id: int) -> int:
     if page is None or not page.unwatchable_since:
         return 0
     recent = list(page.snapshots.order_by("-fetched_at", "-pk")[: page.failures or 1])
-    path = reverse("admin:guides_watchedpage_change", args=[page.pk])
+    path = reverse("admin:watcher_watchedpage_change", args=[page.pk])
     return _send(
         "watch-unwatchable",
         {"page": page, "recent": recent, "page_url": settings.SITE_URL + path},
+    )
+
+
+def reverification_opened(item_ids: list[int]) -> int:
+    """Tell staff that quotes our guides rest on left one watched page."""
+    items = list(
+        Reverification.objects.filter(pk__in=item_ids, status=Reverification.Status.OPEN)
+        .select_related("guide__platform", "page__platform")
+        .order_by("pk")
+    )
+    if not items:
+        return 0
+    path = reverse("admin:watcher_reverification_changelist")
+    return _send(
+        "watch-reverify",
+        {"page": items[0].page, "items": items, "queue_url": settings.SITE_URL + path},
     )

@@ -9,8 +9,14 @@ the watcher tasks call `fetch()` and store the result.
 Decisions worth knowing:
 - A body larger than `max_bytes` is `too_large` and no body is returned: a truncated
   page would read as a change at the cut.
-- Redirects are followed by hand, only within the same registrable domain; anything
-  else is `redirected_offsite` and not requested.
+- Every request passes the perimeter (watcher/perimeter.py): https only, public
+  addresses only, no https->http downgrade; anything else is `refused`, unsent.
+- Redirects are followed by hand, only within the same registrable domain (from the
+  Public Suffix List, guides/domains.py); anything else is `redirected_offsite` and
+  not requested.
+- A page declared `js: true` is handed to `render` (watcher/render.py: headless
+  Chromium) after it was read, and the rendered document is classified instead; every
+  request the page makes goes through the same session, perimeter and throttle.
 - One fetch at a time per registrable domain (redirect hops, the retry and the body
   read all happen inside one slot of the `HostThrottle`).
 - One retry, after `backoff` seconds, for connection errors and 502/503/504. A read
@@ -19,71 +25,30 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
-import ipaddress
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from enum import StrEnum
 from urllib.parse import urljoin, urlsplit
 
 import requests
-from bs4 import BeautifulSoup
+
+from guides.domains import registrable_domain
+from watcher.classify import classify, decode, is_challenge
+from watcher.outcomes import Outcome
+from watcher.perimeter import Perimeter, Refused, guard
+
+# (url, html, get) -> rendered html; `get(url)` fetches one resource of the page.
+Renderer = Callable[[str, str, "Callable[[str], Resource | None]"], str]
+STRICT = Perimeter()
 
 USER_AGENT = "optout_site-watcher/1.0 (+https://optout.example/about/watcher)"
 MAX_REDIRECTS = 5
 RETRY_STATUSES = frozenset({502, 503, 504})
 BLOCKED_STATUSES = frozenset({401, 403, 429})
-HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-MIN_WORDS = 3  # fewer visible words than this is an empty shell, not a page
 CHUNK = 64 * 1024
-
-# Interstitials served by anti-bot services. Some of these names also appear in
-# script tags of ordinary pages behind the same service, so a marker only counts on
-# an error status or a page with little text (CHALLENGE_MAX_WORDS).
-CHALLENGE_MARKERS = (
-    "cf_chl_opt",
-    "/cdn-cgi/challenge-platform/h/",
-    "cf-browser-verification",
-    "checking your browser before accessing",
-    "enable javascript and cookies to continue",
-    'id="px-captcha"',
-    "captcha-delivery.com",
-    "incapsula incident id",
-)
-CHALLENGE_MAX_WORDS = 150
-# Words that are fine inside a policy ("we use reCAPTCHA") but not as a page title.
-CHALLENGE_TITLES = (
-    "just a moment",
-    "attention required",
-    "captcha",
-    "are you a robot",
-    "verify you are human",
-    "security check",
-    "pardon our interruption",
-    "one more step",
-)
-BLOCKED_TITLES = ("access denied", "request blocked", "you have been blocked", "forbidden")
-# Second-level labels under which registrations happen (co.uk, com.au, ...); an
-# approximation of the Public Suffix List, good enough for the pages we watch.
-SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or"})
-
-
-class Outcome(StrEnum):
-    """How one check of a watched page ended; only OK is a candidate for a change."""
-
-    OK = "ok"
-    NOT_MODIFIED = "not_modified"
-    BLOCKED = "blocked"
-    CHALLENGE = "challenge"
-    EMPTY = "empty"
-    NOT_HTML = "not_html"
-    TOO_LARGE = "too_large"
-    REDIRECTED_OFFSITE = "redirected_offsite"
-    ERROR = "error"
-    SELECTOR_MISSING = "selector_missing"  # set by guides.extract, never by fetch()
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 
 @dataclass(frozen=True)
@@ -97,10 +62,6 @@ class FetchResult:
     last_modified: str | None = None
     error: str = ""  # why, for anything but OK and NOT_MODIFIED
     elapsed: float = 0.0  # seconds, retries and redirects included
-
-    @property
-    def ok(self) -> bool:
-        return self.outcome is Outcome.OK
 
 
 class HostThrottle:
@@ -145,23 +106,14 @@ class HostThrottle:
 default_throttle = HostThrottle()
 
 
-def registrable_domain(host: str) -> str:
-    """`help.linkedin.com` -> `linkedin.com`, `www.bbc.co.uk` -> `bbc.co.uk`."""
-    host = host.lower().rstrip(".")
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        pass
-    else:
-        return host
-    labels = host.split(".")
-    keep = 3 if len(labels) >= 3 and labels[-2] in SECOND_LEVEL and len(labels[-1]) == 2 else 2
-    return ".".join(labels[-keep:])
+def site_key(url: str) -> str:
+    """What one throttle slot covers: the registrable domain, or the host itself."""
+    host = (urlsplit(url).hostname or "").lower()
+    return registrable_domain(host) or host
 
 
 def same_site(url_a: str, url_b: str) -> bool:
-    host_a, host_b = urlsplit(url_a).hostname or "", urlsplit(url_b).hostname or ""
-    return bool(host_a) and registrable_domain(host_a) == registrable_domain(host_b)
+    return bool(urlsplit(url_a).hostname) and site_key(url_a) == site_key(url_b)
 
 
 class _Failed(Exception):
@@ -182,16 +134,61 @@ def fetch(
     session: requests.Session | None = None,
     throttle: HostThrottle | None = None,
     backoff: float = 1.0,
+    perimeter: Perimeter = STRICT,
+    render: Renderer | None = None,
 ) -> FetchResult:
     """Fetch one page and classify it. Never raises for network or HTTP trouble.
 
     `etag`/`last_modified` are the validators stored from the last OK fetch; on 304
-    they are handed back unchanged so the caller can keep storing them.
+    they are handed back unchanged so the caller can keep storing them. `session` gets
+    the perimeter's guarded adapters mounted.
     """
     started = time.monotonic()
     throttle = throttle or default_throttle
     own_session = session is None
     session = session or requests.Session()
+    guard(session, perimeter)
+    visit = _Visit(url, session, _headers(etag, last_modified), timeout, backoff, perimeter)
+    try:
+        with throttle.slot(site_key(url)):
+            response = _follow(visit)
+            # The body gets its own `timeout`: retries and redirects already took some.
+            outcome, body, message = _read(response, max_bytes, time.monotonic() + timeout)
+        if outcome is None and render is not None:
+            getter = _Resources(visit, throttle, max_bytes).get
+            body = render(visit.url, body or "", getter)
+        if outcome is None:
+            outcome, message = classify(response, body or "")
+        headers = response.headers
+        return FetchResult(
+            outcome, response.status_code, visit.url, body, headers.get("Content-Type"),
+            etag=headers.get("ETag") or etag,
+            last_modified=headers.get("Last-Modified") or last_modified,
+            error=message,
+            elapsed=time.monotonic() - started,
+        )  # fmt: skip
+    except _Failed as failed:
+        return _failure(failed.outcome, failed.message, failed.status, visit.url, started)
+    except Refused as refused:
+        return _failure(Outcome.REFUSED, str(refused)[:300], None, visit.url, started)
+    except requests.Timeout:
+        return _failure(Outcome.ERROR, "timeout", None, visit.url, started)
+    except requests.RequestException as exc:
+        return _failure(Outcome.ERROR, f"{type(exc).__name__}: {exc}", None, visit.url, started)
+    except RenderError as exc:
+        return _failure(Outcome.ERROR, f"render: {exc}"[:300], None, visit.url, started)
+    finally:
+        if visit.response is not None:
+            visit.response.close()
+        if own_session:
+            session.close()
+
+
+class RenderError(Exception):
+    """The headless browser could not render the page (raised by a Renderer)."""
+
+
+def _headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
     headers = {
         "User-Agent": USER_AGENT,
         "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
@@ -201,62 +198,78 @@ def fetch(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    state = _Visit(url)
-    try:
-        with throttle.slot(registrable_domain(urlsplit(url).hostname or "")):
-            response = _follow(session, state, headers, timeout, backoff)
-            # The body gets its own `timeout`: retries and redirects already took some.
-            outcome, body, message = _classify(response, max_bytes, time.monotonic() + timeout)
-        return FetchResult(
-            outcome=outcome,
-            status_code=response.status_code,
-            final_url=state.url,
-            body=body,
-            content_type=response.headers.get("Content-Type"),
-            etag=response.headers.get("ETag") or etag,
-            last_modified=response.headers.get("Last-Modified") or last_modified,
-            error=message,
-            elapsed=time.monotonic() - started,
-        )
-    except _Failed as failed:
-        return _failure(failed.outcome, failed.message, failed.status, state.url, started)
-    except requests.Timeout:
-        return _failure(Outcome.ERROR, "timeout", None, state.url, started)
-    except requests.RequestException as exc:
-        return _failure(Outcome.ERROR, f"{type(exc).__name__}: {exc}", None, state.url, started)
-    finally:
-        if state.response is not None:
-            state.response.close()
-        if own_session:
-            session.close()
+    return headers
 
 
 @dataclass
 class _Visit:
+    """One fetch in progress: where it is now, and how it asks."""
+
     url: str
+    session: requests.Session
+    headers: dict[str, str]
+    timeout: float
+    backoff: float
+    perimeter: Perimeter
     response: requests.Response | None = None
 
 
-def _follow(
-    session: requests.Session,
-    state: _Visit,
-    headers: dict[str, str],
-    timeout: float,
-    backoff: float,
-) -> requests.Response:
-    """Request `state.url`, following same-site redirects; `state` tracks where we are."""
+def _follow(visit: _Visit) -> requests.Response:
+    """Request `visit.url`, following same-site redirects inside the perimeter."""
+    visit.perimeter.check_url(visit.url)
     for _ in range(MAX_REDIRECTS + 1):
-        response = _request_with_retry(session, state.url, headers, timeout, backoff)
-        state.response = response
+        response = _request_with_retry(visit)
+        visit.response = response
         location = response.headers.get("Location")
         if not (response.is_redirect and location):
             return response
-        target = urljoin(state.url, location)
-        if not same_site(state.url, target):
+        target = urljoin(visit.url, location)
+        visit.perimeter.check_url(target, came_from=visit.url)
+        if not same_site(visit.url, target):
             raise _Failed(Outcome.REDIRECTED_OFFSITE, f"redirect to {target}", response.status_code)
         response.close()
-        state.url = target
+        visit.url = target
     raise _Failed(Outcome.ERROR, "too many redirects")
+
+
+@dataclass(frozen=True)
+class Resource:
+    status: int
+    content_type: str
+    body: bytes
+
+
+@dataclass
+class _Resources:
+    """What a rendered page may load: its own host only, through the same perimeter,
+    session, user agent, throttle, timeout and size cap as the page itself."""
+
+    visit: _Visit
+    throttle: HostThrottle
+    max_bytes: int
+
+    def get(self, url: str) -> Resource | None:
+        if (urlsplit(url).hostname or "") != (urlsplit(self.visit.url).hostname or ""):
+            return None
+        headers = {"User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Language": "en"}
+        try:
+            self.visit.perimeter.check_url(url)
+            with self.throttle.slot(site_key(url)):
+                response = self.visit.session.get(
+                    url,
+                    headers=headers,
+                    timeout=self.visit.timeout,
+                    stream=True,
+                    allow_redirects=False,
+                )
+                with response:
+                    deadline = time.monotonic() + self.visit.timeout
+                    body = _read_capped(response, self.max_bytes, deadline)
+        except (Refused, _Failed, requests.RequestException):
+            return None
+        if body is None:
+            return None
+        return Resource(response.status_code, response.headers.get("Content-Type", ""), body)
 
 
 def _failure(
@@ -266,17 +279,15 @@ def _failure(
     return FetchResult(outcome, status, url, error=message, elapsed=elapsed)
 
 
-def _request_with_retry(
-    session: requests.Session,
-    url: str,
-    headers: dict[str, str],
-    timeout: float,
-    backoff: float,
-) -> requests.Response:
+def _request_with_retry(visit: _Visit) -> requests.Response:
     for attempt in (1, 2):
         try:
-            response = session.get(
-                url, headers=headers, timeout=timeout, stream=True, allow_redirects=False
+            response = visit.session.get(
+                visit.url,
+                headers=visit.headers,
+                timeout=visit.timeout,
+                stream=True,
+                allow_redirects=False,
             )
         except requests.ConnectionError:
             if attempt == 2:
@@ -284,10 +295,10 @@ def _request_with_retry(
         else:
             if response.status_code not in RETRY_STATUSES or attempt == 2:
                 return response
-            if _is_challenge(response, _peek(response)):
+            if is_challenge(response, _peek(response)):
                 return response  # an interstitial served as 503 will not go away on retry
             response.close()
-        time.sleep(backoff)
+        time.sleep(visit.backoff)
     raise AssertionError("unreachable")
 
 
@@ -303,19 +314,20 @@ def _peek(response: requests.Response) -> str:
         except requests.RequestException:
             pass
         content_type = response.headers.get("Content-Type", "")
-        response._peeked = _decode(raw, content_type)  # type: ignore[attr-defined]
+        response._peeked = decode(raw, content_type)  # type: ignore[attr-defined]
     return response._peeked  # type: ignore[attr-defined]
 
 
-def _classify(
+def _read(
     response: requests.Response, max_bytes: int, deadline: float
-) -> tuple[Outcome, str | None, str]:
+) -> tuple[Outcome | None, str | None, str]:
+    """Status, type and size; None as the outcome when the body is a page to classify."""
     status = response.status_code
     if status == 304:
         return Outcome.NOT_MODIFIED, None, ""
     if status >= 400:
         body = _peek(response)
-        if _is_challenge(response, body):
+        if is_challenge(response, body):
             return Outcome.CHALLENGE, body, f"HTTP {status} challenge page"
         if status in BLOCKED_STATUSES:
             return Outcome.BLOCKED, body, f"HTTP {status}"
@@ -334,15 +346,7 @@ def _classify(
         return Outcome.TOO_LARGE, None, f"body exceeds {max_bytes} bytes"
     if not mime and not raw.lstrip().startswith(b"<"):
         return Outcome.NOT_HTML, None, "no content type and not markup"
-    body = _decode(raw, content_type)
-    words = _word_count(body)
-    if _is_challenge(response, body, words):
-        return Outcome.CHALLENGE, body, "challenge page"
-    if _title(body).startswith(BLOCKED_TITLES):
-        return Outcome.BLOCKED, body, "bot wall"
-    if words < MIN_WORDS:
-        return Outcome.EMPTY, body, "no meaningful text"
-    return Outcome.OK, body, ""
+    return None, decode(raw, content_type), ""
 
 
 def _read_capped(response: requests.Response, max_bytes: int, deadline: float) -> bytes | None:
@@ -357,49 +361,3 @@ def _read_capped(response: requests.Response, max_bytes: int, deadline: float) -
             raise _Failed(Outcome.ERROR, "timeout while reading the body", response.status_code)
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-_CHARSET_HEADER = re.compile(r"charset=[\"']?([\w.:-]+)", re.IGNORECASE)
-_CHARSET_META = re.compile(rb"<meta[^>]+charset=[\"']?([\w.:-]+)", re.IGNORECASE)
-
-
-def _decode(raw: bytes, content_type: str) -> str:
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="replace")
-    found = _CHARSET_HEADER.search(content_type) or _CHARSET_META.search(raw[:4096])
-    charset = found.group(1) if found else "utf-8"
-    if isinstance(charset, bytes):
-        charset = charset.decode("ascii", errors="replace")
-    try:
-        return raw.decode(charset, errors="replace")
-    except LookupError:
-        return raw.decode("utf-8", errors="replace")
-
-
-def _is_challenge(response: requests.Response, body: str, words: int | None = None) -> bool:
-    if response.headers.get("cf-mitigated", "").lower() == "challenge":
-        return True
-    title = _title(body)
-    if any(t in title for t in CHALLENGE_TITLES):
-        return True
-    lowered = body[:200_000].lower()
-    if not any(m in lowered for m in CHALLENGE_MARKERS):
-        return False
-    if response.status_code >= 400:
-        return True
-    return (words if words is not None else _word_count(body)) <= CHALLENGE_MAX_WORDS
-
-
-_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-
-
-def _title(body: str) -> str:
-    found = _TITLE.search(body[:20_000])
-    return " ".join(found.group(1).split()).lower() if found else ""
-
-
-def _word_count(body: str) -> int:
-    soup = BeautifulSoup(body, "lxml")
-    for tag in soup(["head", "script", "style", "noscript", "template", "svg"]):
-        tag.decompose()
-    return len(re.findall(r"\w{2,}", soup.get_text(" ")))

@@ -1,9 +1,11 @@
-"""An editor's decisions on the watcher's review queue: record a change, or dismiss it.
+"""An editor's decisions on the watcher's review queues: record a detected change as a
+policy change, or dismiss it; resolve a re-verification item.
 
 Recording turns a DetectedChange into a PolicyChange and publishes it
 (guides.signals.publish), which is what starts the reminders. Both decisions claim
 the pending row with a conditional update, so a double click or two editors at once
-make one decision, and a second "record" publishes nothing.
+make one decision, and a second "record" publishes nothing. Resolving a
+re-verification item is the same kind of decision (open -> resolved, once).
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
-from guides.models import DetectedChange, Guide, PolicyChange
+from guides.models import Guide, PolicyChange
 from guides.signals import publish
+from watcher.models import DetectedChange, Reverification
 
 SUMMARY_LINES = 6
 
@@ -78,3 +81,28 @@ def dismiss(change_ids: Iterable[int], *, user) -> int:
     return DetectedChange.objects.filter(
         pk__in=list(change_ids), status=DetectedChange.Status.PENDING
     ).update(status=DetectedChange.Status.DISMISSED, reviewed_by=user, reviewed_at=timezone.now())
+
+
+def resolve(item_ids: Iterable[int], *, user, note: str = "") -> int:
+    """Close the open re-verification items among `item_ids`; returns how many closed.
+
+    The editor has read the official page again and updated the guide's source (quote,
+    `checked_on`) or its steps in the content file; this records that it was done.
+    """
+    closed = Reverification.objects.filter(
+        pk__in=list(item_ids), status=Reverification.Status.OPEN
+    ).update(
+        status=Reverification.Status.RESOLVED,
+        resolved_by=user,
+        resolved_at=timezone.now(),
+        note=note[:2000],
+    )
+    if closed:
+        transaction.on_commit(_bump_pages)
+    return closed
+
+
+def _bump_pages() -> None:
+    from optout_site.cache import bump_content_stamp
+
+    bump_content_stamp()

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from guides import watch
-from guides.models import WatchedPage
+from watcher import watch
+from watcher.models import WatchedPage
 
 
 class Command(BaseCommand):

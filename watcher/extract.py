@@ -7,27 +7,25 @@ targets, so a changed deep link is a change) and drops what moves without the po
 moving: scripts, hidden and consent-banner markup, navigation, wrapper markup, dates in
 "Last updated" stamps, timestamps, tracking and session parameters, tokens.
 
-The text is Markdown-ish, one block per line, so diffs read like the page. Helpers for
-the editor's view (`unified_diff`, `side_by_side`, `keyword_hits`) live here too. Like
-guides.fetch, this module does not import Django.
+The text is Markdown-ish, one block per line, so diffs read like the page (the diffs
+themselves are watcher/diff.py). Like watcher/fetch.py, this module does not import
+Django.
 """
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-import soupsieve
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PreformattedString
 
-from guides.fetch import Outcome
+from watcher.outcomes import Outcome
+from watcher.textfold import CHARMAP
 
 DROP_TAGS = (  # noqa: SIM905 - a word list reads better
     "script style noscript template svg iframe object embed canvas video audio map button "
@@ -81,8 +79,8 @@ def extract(
     Any selector in `select` matching nothing makes the outcome SELECTOR_MISSING: a
     page whose layout moved must not read as a policy change (text still carries what
     the other selectors matched, for the editor). Invalid CSS raises
-    soupsieve.SelectorSyntaxError; the content loader should reject it first with
-    `invalid_selectors()`.
+    soupsieve.SelectorSyntaxError; the content schema rejects it first
+    (guides.selectors.invalid_selectors).
     """
     soup = _parse(html)
     base = soup.find("base", href=True)
@@ -99,17 +97,6 @@ def extract(
     if not re.search(r"\w", text):
         return Extracted(Outcome.EMPTY, "")
     return Extracted(Outcome.OK, text)
-
-
-def invalid_selectors(selectors: Sequence[str]) -> list[str]:
-    """The selectors that are not valid CSS, for the content loader to reject."""
-    bad = []
-    for selector in selectors:
-        try:
-            soupsieve.compile(selector)
-        except (soupsieve.SelectorSyntaxError, ValueError):
-            bad.append(selector)
-    return bad
 
 
 def _parse(html: str) -> BeautifulSoup:
@@ -256,16 +243,6 @@ def clean_url(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), netloc, path, urlencode(query), parts.fragment))
 
 
-# Quotes, dashes and invisible characters that NFKC leaves alone.
-_CHARMAP = str.maketrans(
-    {
-        **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u2039\u203a", "'"),
-        **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb", '"'),
-        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2043", "-"),
-        **dict.fromkeys("\u00ad\u200b\u200c\u200d\u2060\ufeff", None),
-        **dict.fromkeys("\u2028\u2029", " "),
-    }
-)
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
@@ -303,7 +280,7 @@ _URL_PART = re.compile(f"{URL_OPEN}(.*?){URL_CLOSE}")
 
 def normalise_text(text: str) -> str:
     """Unicode, punctuation and whitespace normalisation, and volatile bits masked."""
-    text = unicodedata.normalize("NFKC", text).translate(_CHARMAP)
+    text = unicodedata.normalize("NFKC", text).translate(CHARMAP)
     text = " ".join(text.split())
     text = _ISO_TIMESTAMP.sub("<time>", text)
     text = _STRONG_STAMP.sub(r"\1 <date>", text)
@@ -330,85 +307,3 @@ def _normalise_line(line: str) -> str:
 
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def unified_diff(old: str, new: str, *, context: int = 3) -> str:
-    """A unified diff of two extracted texts; empty when they are equal."""
-    lines = difflib.unified_diff(
-        old.splitlines(), new.splitlines(), "before", "after", n=context, lineterm=""
-    )
-    return "\n".join(lines)
-
-
-RowKind = Literal["equal", "changed", "deleted", "added", "skipped"]
-
-
-@dataclass(frozen=True)
-class DiffRow:
-    kind: RowKind
-    left: str | None
-    right: str | None
-    left_no: int | None  # 1-based line numbers; for "skipped", where the gap starts
-    right_no: int | None
-    skipped: int = 0  # lines hidden in a "skipped" row
-
-
-def side_by_side(old: str, new: str, *, context: int | None = None) -> list[DiffRow]:
-    """Rows for a two-column diff; with `context`, long unchanged runs fold into one row."""
-    a, b = old.splitlines(), new.splitlines()
-    rows: list[DiffRow] = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if tag == "equal":
-            rows += _equal_rows(a, i1, i2, j1, context, first=not rows, last=i2 == len(a))
-            continue
-        for k in range(max(i2 - i1, j2 - j1)):
-            i, j = i1 + k, j1 + k
-            left_no, right_no = (i + 1 if i < i2 else None), (j + 1 if j < j2 else None)
-            left, right = (a[i] if left_no else None), (b[j] if right_no else None)
-            kind: RowKind = "added" if left is None else "deleted" if right is None else "changed"
-            rows.append(DiffRow(kind, left, right, left_no, right_no))
-    return rows
-
-
-def _equal_rows(
-    a: list[str], i1: int, i2: int, j1: int, context: int | None, *, first: bool, last: bool
-) -> list[DiffRow]:
-    def row(i: int) -> DiffRow:
-        return DiffRow("equal", a[i], a[i], i + 1, j1 + (i - i1) + 1)
-
-    keep_head = 0 if first else (context or 0)
-    keep_tail = 0 if last else (context or 0)
-    if context is None or i2 - i1 <= keep_head + keep_tail + 1:
-        return [row(i) for i in range(i1, i2)]
-    gap_start, gap_end = i1 + keep_head, i2 - keep_tail
-    gap = DiffRow("skipped", None, None, gap_start + 1, j1 + keep_head + 1, gap_end - gap_start)
-    head, tail = range(i1, gap_start), range(gap_end, i2)
-    return [*map(row, head), gap, *map(row, tail)]
-
-
-def keyword_hits(text_or_diff: str, keywords: Sequence[str]) -> list[str]:
-    """The keywords found, in the order given. In a unified diff, only changed lines count.
-
-    Matching ignores case, accents-as-composed and spacing; a keyword matches at a word
-    start ("train" finds "training"), and keywords of three letters or fewer match whole
-    words only ("AI" does not find "said").
-    """
-    lines = text_or_diff.splitlines()
-    if len(lines) >= 2 and lines[0].startswith("--- ") and lines[1].startswith("+++ "):
-        lines = [ln[1:] for ln in lines[2:] if ln.startswith(("+", "-"))]
-    haystack = _fold("\n".join(lines))
-    hits: list[str] = []
-    for keyword in keywords:
-        words = _fold(keyword).split()
-        if not words or keyword in hits:
-            continue
-        pattern = r"\b" + r"\s+".join(map(re.escape, words))
-        if len(keyword.strip()) <= 3:
-            pattern += r"\b"
-        if re.search(pattern, haystack):
-            hits.append(keyword)
-    return hits
-
-
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).translate(_CHARMAP).casefold()

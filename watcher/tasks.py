@@ -1,7 +1,7 @@
-"""Celery tasks of the policy watcher (the logic lives in guides/watch.py).
+"""Celery tasks of the policy watcher (the logic lives in watcher/watch.py).
 
-Beat runs `guides.watch_all` (CELERY_BEAT_SCHEDULE in settings); it fans out one
-`guides.check_page` per active watched page. Politeness across worker processes:
+Beat runs `watcher.watch_all` (CELERY_BEAT_SCHEDULE in settings); it fans out one
+`watcher.check_page` per active watched page. Politeness across worker processes:
 pages on the same registrable domain are spread out with a countdown, and a check
 takes a per-host lock in the cache (Redis in production) so two workers never fetch
 from one host at once; a check that finds the lock taken tries again a little later.
@@ -10,24 +10,23 @@ from one host at once; a check that finds the lock taken tries again a little la
 from __future__ import annotations
 
 from collections import defaultdict
-from urllib.parse import urlsplit
 
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 
-from guides import watch
-from guides.fetch import registrable_domain
-from guides.models import WatchedPage
+from watcher import watch
+from watcher.fetch import site_key
+from watcher.models import WatchedPage
 
 HOST_LOCK_SECONDS = 300  # longer than one check can take (two fetches with timeouts)
 
 
 def _host(url: str) -> str:
-    return registrable_domain(urlsplit(url).hostname or "")
+    return site_key(url)
 
 
-@shared_task(name="guides.watch_all")
+@shared_task(name="watcher.watch_all")
 def watch_all(platform_slugs: list[str] | None = None) -> int:
     """Enqueue one check per active watched page (optionally of some platforms only).
 
@@ -37,7 +36,7 @@ def watch_all(platform_slugs: list[str] | None = None) -> int:
     pages = WatchedPage.objects.filter(active=True, platform__active=True)
     if platform_slugs:
         pages = pages.filter(platform__slug__in=platform_slugs)
-    spacing = float(getattr(settings, "WATCH_HOST_SPACING", 30))
+    spacing = float(settings.WATCH_HOST_SPACING)
     per_host: dict[str, int] = defaultdict(int)
     count = 0
     for page_id, url in pages.order_by("pk").values_list("pk", "url"):
@@ -49,7 +48,7 @@ def watch_all(platform_slugs: list[str] | None = None) -> int:
     return count
 
 
-@shared_task(name="guides.check_page", bind=True, max_retries=20)
+@shared_task(name="watcher.check_page", bind=True, max_retries=20)
 def check_page(self, page_id: int) -> str | None:
     """Check one watched page; returns the verdict, or None when the page is gone.
 
@@ -62,7 +61,7 @@ def check_page(self, page_id: int) -> str | None:
         return None
     key = f"watch:host:{_host(url)}"
     if not cache.add(key, page_id, timeout=HOST_LOCK_SECONDS):
-        raise self.retry(countdown=float(getattr(settings, "WATCH_HOST_SPACING", 30)))
+        raise self.retry(countdown=float(settings.WATCH_HOST_SPACING))
     try:
         result = watch.check_page(page_id)
     finally:

@@ -1,7 +1,8 @@
 """The policy watcher: check one watched page and decide whether it really changed.
 
-`check_page(page_id)` fetches the page (guides.fetch), extracts the watched part
-(guides.extract), stores a Snapshot and compares its hash with the page's stable hash.
+`check_page(page_id)` fetches the page (watcher/fetch.py; pages declared `js: true`
+rendered by headless Chromium, watcher/render.py), extracts the watched part
+(watcher/extract.py), stores a Snapshot and compares its hash with the page's stable hash.
 Nothing here cries wolf:
 
 - A failed fetch (blocked, challenge, empty, selector missing, error, ...) is never a
@@ -17,7 +18,11 @@ Nothing here cries wolf:
 
 A confirmed change moves the stable hash (a conditional update, so two concurrent
 checks make one DetectedChange) and lands in the admin review queue; staff are emailed
-after the commit (guides/notify.py).
+after the commit (watcher/notify.py).
+
+After every check that read the page's stable text, the quotes our guides' sources
+take from this page are looked for in it (watcher/evidence.py): a missing one opens a
+re-verification item for the editors.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -35,20 +40,19 @@ from django.db import transaction
 from django.utils import timezone
 from soupsieve import SelectorSyntaxError
 
-from guides import notify
-from guides.extract import extract, keyword_hits, unified_diff
-from guides.fetch import FetchResult, HostThrottle, Outcome, fetch
-from guides.models import DetectedChange, Guide, Snapshot, WatchedPage
+from watcher import evidence, notify
+from watcher.diff import keyword_hits, unified_diff
+from watcher.extract import extract
+from watcher.fetch import FetchResult, HostThrottle, fetch
+from watcher.models import DetectedChange, Outcome, Snapshot, WatchedPage
+from watcher.perimeter import Perimeter
+from watcher.render import renderer_from_settings
 
 log = logging.getLogger(__name__)
 
 READ = frozenset({Outcome.OK, Outcome.NOT_MODIFIED})
 RAW_CAP = 512 * 1024  # characters of a body kept in a snapshot
 FAILURE_RAW_CAP = 16 * 1024  # enough to see what a bot wall said
-
-
-def _setting(name: str, default: Any) -> Any:
-    return getattr(settings, name, default)
 
 
 class Verdict(StrEnum):
@@ -83,15 +87,18 @@ class _Read:
 
 
 _throttles: dict[float, HostThrottle] = {}
+_perimeters: dict[tuple[str, ...], Perimeter] = {}
 
 
 def _default_fetch_options() -> dict[str, Any]:
-    delay = float(_setting("WATCH_HOST_DELAY", 2.0))
+    delay = float(settings.WATCH_HOST_DELAY)
+    origins = tuple(settings.WATCH_ALLOWED_TEST_ORIGINS)
     return {
         "throttle": _throttles.setdefault(delay, HostThrottle(delay)),
-        "timeout": float(_setting("WATCH_TIMEOUT", 15)),
-        "max_bytes": int(_setting("WATCH_MAX_BYTES", 3_000_000)),
-        "backoff": float(_setting("WATCH_BACKOFF", 5.0)),
+        "timeout": float(settings.WATCH_TIMEOUT),
+        "max_bytes": int(settings.WATCH_MAX_BYTES),
+        "backoff": float(settings.WATCH_BACKOFF),
+        "perimeter": _perimeters.setdefault(origins, Perimeter.for_origins(origins)),
     }
 
 
@@ -105,7 +112,7 @@ def check_page(page_id: int, **fetch_options: Any) -> CheckResult | None:
     """Check one watched page once; None when the page is gone or inactive.
 
     Idempotent: running it again only checks again. `fetch_options` go to
-    guides.fetch.fetch (tests pass `throttle=HostThrottle(0), backoff=0`).
+    watcher.fetch.fetch (tests pass `throttle=HostThrottle(0), backoff=0`).
     """
     page = WatchedPage.objects.filter(pk=page_id, active=True).select_related("platform").first()
     if page is None:
@@ -119,6 +126,9 @@ def check_page(page_id: int, **fetch_options: Any) -> CheckResult | None:
         if page.last_hash == page.stable_hash:
             _save(page, first, page.last_hash)
             _mark_read(page, first.result)
+            stable = page.stable_snapshot
+            if stable is not None and stable.text:
+                evidence.check_quotes(page, stable.text, page.stable_hash, snapshot=stable)
             return CheckResult(page.pk, Verdict.UNCHANGED, Outcome.NOT_MODIFIED)
         # The validators describe a version we never settled on: read it in full.
         first = _read(page, options, conditional=False)
@@ -130,8 +140,10 @@ def check_page(page_id: int, **fetch_options: Any) -> CheckResult | None:
     if rebase:
         page.spec_hash, page.stable_hash, page.stable_snapshot = spec, first.hash, snapshot
         page.save(update_fields=["spec_hash", "stable_hash", "stable_snapshot"])
+        evidence.check_quotes(page, first.text, first.hash, snapshot=snapshot)
         return CheckResult(page.pk, Verdict.BASELINE, first.outcome)
     if first.hash == page.stable_hash:
+        evidence.check_quotes(page, first.text, first.hash, snapshot=page.stable_snapshot)
         return CheckResult(page.pk, Verdict.UNCHANGED, first.outcome)
     if _flipped(page, first.hash, exclude=snapshot.pk):
         return CheckResult(page.pk, Verdict.FLIP, first.outcome)
@@ -148,11 +160,14 @@ def check_page(page_id: int, **fetch_options: Any) -> CheckResult | None:
     change = _record_change(page, snapshot)
     if change is None:  # a concurrent check recorded it first
         return CheckResult(page.pk, Verdict.UNCHANGED, first.outcome)
+    evidence.check_quotes(page, first.text, first.hash, snapshot=snapshot, change=change)
     return CheckResult(page.pk, Verdict.CHANGED, first.outcome, change_id=change.pk)
 
 
 def _read(page: WatchedPage, options: dict[str, Any], *, conditional: bool) -> _Read:
     validators = {"etag": page.etag or None, "last_modified": page.last_modified or None}
+    if page.js:
+        options = {"render": renderer_from_settings()} | options
     result = fetch(page.url, **(validators if conditional else {}), **options)
     if result.outcome is not Outcome.OK:
         return _Read(result, result.outcome, error=result.error)
@@ -209,7 +224,7 @@ def _failed(page: WatchedPage, read: _Read) -> CheckResult:
     page.failures += 1
     page.last_attempt_at = timezone.now()
     fields = ["failures", "last_attempt_at"]
-    alert = page.failures >= int(_setting("WATCH_ALERT_AFTER", 4)) and not page.unwatchable_since
+    alert = page.failures >= int(settings.WATCH_ALERT_AFTER) and not page.unwatchable_since
     if alert:
         page.unwatchable_since = page.last_attempt_at
         fields.append("unwatchable_since")
@@ -222,7 +237,7 @@ def _failed(page: WatchedPage, read: _Read) -> CheckResult:
 
 def _flipped(page: WatchedPage, new_hash: str, *, exclude: int) -> bool:
     """True when `new_hash` was read recently and the stable text came back after it."""
-    since = timezone.now() - timedelta(days=int(_setting("WATCH_FLIP_DAYS", 7)))
+    since = timezone.now() - timedelta(days=int(settings.WATCH_FLIP_DAYS))
     hashes = (
         page.snapshots.filter(fetched_at__gte=since, outcome__in=[o.value for o in READ])
         .exclude(pk=exclude)
@@ -265,7 +280,7 @@ def _record_change(page: WatchedPage, snapshot: Snapshot) -> DetectedChange | No
 
 def prune_snapshots(*, days: int | None = None) -> int:
     """Delete old snapshots nothing refers to; returns how many went."""
-    days = days if days is not None else int(_setting("WATCH_KEEP_DAYS", 90))
+    days = days if days is not None else int(settings.WATCH_KEEP_DAYS)
     cutoff = timezone.now() - timedelta(days=days)
     kept = set(WatchedPage.objects.exclude(stable_snapshot=None).values_list("stable_snapshot"))
     kept |= set(DetectedChange.objects.values_list("new_snapshot"))
@@ -273,39 +288,3 @@ def prune_snapshots(*, days: int | None = None) -> int:
     old = Snapshot.objects.filter(fetched_at__lt=cutoff).exclude(pk__in=[k for (k,) in kept])
     deleted, _ = old.delete()
     return deleted
-
-
-def citing_guides(page: WatchedPage, guides: list[Guide] | None = None) -> list[Guide]:
-    """The active guides of the page's platform that name the page among their sources."""
-    if guides is None:
-        guides = list(Guide.objects.filter(platform_id=page.platform_id, active=True))
-    url = _norm(page.url)
-    return [g for g in guides if any(_norm(s.get("url", "")) == url for s in g.sources)]
-
-
-def _norm(url: str) -> str:
-    return str(url).split("#")[0].rstrip("/")
-
-
-@dataclass(frozen=True)
-class PageStatus:
-    """What a guide page shows about one official page it relies on."""
-
-    title: str
-    url: str
-    last_checked_at: datetime | None
-    last_changed_at: datetime | None
-    watchable: bool
-
-
-def status_for_guide(guide: Guide) -> list[PageStatus]:
-    """ "Last checked / last changed" for the watched pages a guide cites; one query."""
-    sources = {_norm(s.get("url", "")) for s in guide.sources}
-    pages = WatchedPage.objects.filter(platform_id=guide.platform_id, active=True).only(
-        "title", "url", "last_checked_at", "last_changed_at", "unwatchable_since"
-    )
-    return [
-        PageStatus(p.title, p.url, p.last_checked_at, p.last_changed_at, not p.unwatchable_since)
-        for p in pages
-        if _norm(p.url) in sources
-    ]
