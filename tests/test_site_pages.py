@@ -148,6 +148,9 @@ def _everything_stored(client: Client) -> dict:
         email=user.email, visitor=visitor, confirmed_at=timezone.now()
     )
     sub.platforms.add(step.guide.platform)
+    letter = "/me/letters/linkedin/object-to-ai-processing/gdpr-objection/sent/"
+    client.post(letter, {"authority": "ie", "note": "n"})
+    client.post("/me/calendar/")
     guide = Guide.objects.get(slug="generative-ai-training")
     ProblemReport.objects.create(guide=guide, message="Moved", email=user.email)
     return json.loads(client.get("/me/data.json").content)

@@ -182,8 +182,76 @@ PROBLEM_REPORT = Record(
     ),
 )
 
+# --- Requests and their calendar (tracker/requests.py, tracker/calendar.py) ---------------
+
+REQUEST_EMAIL = Record(
+    "emails",
+    _("Emails about a request"),
+    _("So the overdue email is sent once."),
+    _("With the request: deleted with it."),
+    (
+        Fact("kind", _("Which email (overdue)."), lambda e: e.kind),
+        Fact("status", _("Whether it was sent."), lambda e: e.status),
+        Fact("sent_at", _("When it was sent."), lambda e: _iso(e.sent_at)),
+    ),
+)
+
+REQUEST = Record(
+    "requests",
+    _("Requests you sent (letters)"),
+    _("To count the days until the answer is due, and to tell you once when it is late."),
+    _("Until you choose “Delete everything”. What you typed into the letter is never kept."),
+    (
+        Fact("platform", _("The platform."), lambda r: r.guide.platform.slug),
+        Fact("guide", _("The guide."), lambda r: r.guide.slug),
+        Fact("route", _("Which of the guide's letters."), lambda r: r.route_key),
+        Fact("law", _("The law it relies on."), lambda r: r.law),
+        Fact("recipient", _("Where it went (from the guide)."), lambda r: r.recipient),
+        Fact("asks", _("What it asked for."), lambda r: r.asks),
+        Fact("sent_on", _("The day you said you sent it."), lambda r: _iso(r.sent_on)),
+        Fact("reply_due", _("When the answer is due."), lambda r: _iso(r.reply_due)),
+        Fact("extended", _("Whether the deadline was extended."), lambda r: r.extended),
+        Fact(
+            "status",
+            _("Awaiting reply, answered, refused, overdue, escalated."),
+            lambda r: r.status,
+        ),
+        Fact("authority", _("Where you would complain."), lambda r: r.authority),
+        Fact("note", _("Your private note, if you wrote one."), lambda r: r.note),
+        Fact(
+            "emails",
+            _("Emails about it (see below)."),
+            lambda r: [REQUEST_EMAIL.dump(e) for e in r.emails.all()],
+        ),
+    ),
+)
+
+CALENDAR = Record(
+    "calendar",
+    _("Your calendar address (only if you made one)"),
+    _("So your calendar app can read your reply-due and re-check dates."),
+    _("Until you turn it off, make a new one, or choose “Delete everything”."),
+    (
+        Fact(
+            "created_at",
+            _("When you made it (only a hash of the secret address is stored)."),
+            lambda c: _iso(c.created_at),
+        ),
+    ),
+)
+
 # What the export holds, in its order; /privacy/ lists them the same way.
-RECORDS = (ACCOUNT, VISITOR, PROGRESS, SUBSCRIPTION, REMINDER, PROBLEM_REPORT)
+RECORDS = (
+    ACCOUNT,
+    VISITOR,
+    PROGRESS,
+    REQUEST,
+    REQUEST_EMAIL,
+    CALENDAR,
+    SUBSCRIPTION,
+    REMINDER,
+    PROBLEM_REPORT,
+)
 
 # Kept for a short while and never about what you did: on /privacy/, not in the export.
 COOKIES = (

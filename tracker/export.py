@@ -21,7 +21,7 @@ from django.utils import timezone
 from guides.models import Guide
 from tracker.datafacts import ACCOUNT, PROBLEM_REPORT, PROGRESS, SUBSCRIPTION, VISITOR
 from tracker.models import EmailToken, ProblemReport, Progress, Subscription, Visitor
-from tracker.requests_export import export_requests, write_request_rows
+from tracker.requests_export import export_calendar, export_requests, write_request_rows
 
 
 def subscriptions_of(request: HttpRequest, visitor: Visitor | None):
@@ -61,6 +61,7 @@ def collect(request: HttpRequest, visitor: Visitor | None) -> dict:
     data[PROGRESS.key] = progress
     data["region_cookie"] = request.COOKIES.get(settings.REGION_COOKIE_NAME)
     data["requests"] = export_requests(visitor)
+    data["calendar"] = export_calendar(visitor)
     data[SUBSCRIPTION.key] = [SUBSCRIPTION.dump(s) for s in subscriptions_of(request, visitor)]
     data[PROBLEM_REPORT.key] = [PROBLEM_REPORT.dump(r) for r in reports_of(request, visitor)]
     return data

@@ -4,34 +4,23 @@ calendar address all cascade from it)."""
 
 from __future__ import annotations
 
-from tracker.models import Request, Visitor
+from tracker.models import CalendarFeed, Request, Visitor
 
 
 def export_requests(visitor: Visitor | None) -> list[dict]:
+    from tracker.datafacts import REQUEST
+
     if visitor is None:
         return []
     rows = Request.objects.filter(visitor=visitor).select_related("guide__platform")
-    return [
-        {
-            "platform": r.guide.platform.slug,
-            "guide": r.guide.slug,
-            "route": r.route_key,
-            "law": r.law,
-            "recipient": r.recipient,
-            "asks": r.asks,
-            "sent_on": r.sent_on.isoformat(),
-            "reply_due": r.reply_due.isoformat() if r.reply_due else None,
-            "extended": r.extended,
-            "status": r.status,
-            "authority": r.authority,
-            "note": r.note,
-            "emails": [
-                {"kind": e.kind, "status": e.status, "sent_at": e.sent_at and e.sent_at.isoformat()}
-                for e in r.emails.all()
-            ],
-        }
-        for r in rows.prefetch_related("emails")
-    ]
+    return [REQUEST.dump(r) for r in rows.prefetch_related("emails")]
+
+
+def export_calendar(visitor: Visitor | None) -> dict | None:
+    from tracker.datafacts import CALENDAR
+
+    feed = CalendarFeed.objects.filter(visitor=visitor).first() if visitor else None
+    return CALENDAR.dump(feed) if feed else None
 
 
 def write_request_rows(writer, visitor: Visitor | None) -> None:
