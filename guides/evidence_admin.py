@@ -9,10 +9,10 @@ import datetime as dt
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 
 from guides.evidence import STALE_AFTER_DAYS
 from guides.models import Source
+from optout_site import clock
 
 
 class CheckAgeFilter(admin.SimpleListFilter):
@@ -27,7 +27,7 @@ class CheckAgeFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        cutoff = timezone.localdate() - dt.timedelta(days=STALE_AFTER_DAYS)
+        cutoff = clock.today() - dt.timedelta(days=STALE_AFTER_DAYS)
         if self.value() == "stale":
             return queryset.filter(checked_on__lt=cutoff)
         if self.value() == "recent":
@@ -65,5 +65,5 @@ class SourceAdmin(admin.ModelAdmin):
     def age(self, obj: Source) -> str:
         if obj.checked_on is None:
             return "never checked"
-        days = (timezone.localdate() - obj.checked_on).days
+        days = (clock.today() - obj.checked_on).days
         return f"{days} days" + (" — re-check" if days > STALE_AFTER_DAYS else "")

@@ -152,6 +152,7 @@ def _load_platform(data: schema.Platform, digest: str, report: SyncReport) -> No
     guides = _load_guides(platform, version, data.guides)
     _load_policy_changes(platform, data.policy_changes, guides, report)
     _load_watched_pages(platform, data.watch)
+    _load_deadlines(platform, data.deadlines)
 
 
 def _load_guides(
@@ -181,6 +182,7 @@ def _load_guides(
             "alternatives": list(item.alternatives),
             "sources": [s.model_dump(mode="json") for s in item.sources],
             "deep_link_reason": (item.deep_link_reason or "").strip(),
+            "requests": [r.model_dump(mode="json") for r in item.requests],
             "version": version,
             "active": True,
         }
@@ -204,6 +206,7 @@ def _load_steps(guide: Guide, items: list[schema.Step]) -> None:
         values = {
             "position": position,
             "title": item.title,
+            "role": item.role.value,
             "body": (item.body or "").strip(),
             "body_html": render_markdown(item.body),
             "path": list(item.path),
@@ -278,3 +281,9 @@ def _load_watched_pages(platform: Platform, items: list[schema.WatchedPage]) -> 
     """Hand the `watch:` declarations to whoever watches pages (the watcher app)."""
     for hook in hooks.watch_declared:
         hook(platform, items)
+
+
+def _load_deadlines(platform: Platform, items: list[schema.Deadline]) -> None:
+    from guides.deadlines import load_deadlines
+
+    load_deadlines(platform, items)

@@ -33,6 +33,9 @@ LABELS = {
     schema.Difficulty.EASY: _("Easy"),
     schema.Difficulty.MEDIUM: _("Medium"),
     schema.Difficulty.HARD: _("Hard"),
+    schema.Role.DO: _("Do"),
+    schema.Role.OPTIONAL: _("Optional"),
+    schema.Role.LATER: _("Later"),
 }
 
 
@@ -103,6 +106,7 @@ class Guide(models.Model):
     deep_link_reason = models.TextField(
         blank=True, help_text=_("Why the setting has no deep link (deep_link: none).")
     )
+    requests = models.JSONField(default=list, blank=True, help_text=_("Letters (request routes)."))
     version = models.ForeignKey(ContentVersion, on_delete=models.CASCADE, related_name="+")
     active = models.BooleanField(default=True)
 
@@ -147,6 +151,9 @@ class Step(models.Model):
     key = models.SlugField(max_length=60)
     position = models.PositiveIntegerField(default=0)
     title = models.CharField(max_length=200)
+    role = models.CharField(
+        max_length=10, choices=choices(schema.Role), default=schema.Role.DO.value
+    )
     body = models.TextField(blank=True)
     body_html = models.TextField(blank=True)
     path = models.JSONField(default=list)
@@ -164,6 +171,15 @@ class Step(models.Model):
 
     def __str__(self) -> str:
         return f"{self.guide.slug}/{self.key}"
+
+    @property
+    def counts(self) -> bool:
+        """A `do` step: the guide is done when every one of these is ticked."""
+        return self.role == schema.Role.DO
+
+    @property
+    def is_later(self) -> bool:
+        return self.role == schema.Role.LATER
 
 
 class PolicyChange(models.Model):
@@ -225,3 +241,33 @@ class Source(models.Model):
 
     def __str__(self) -> str:
         return f"{self.guide.slug}/{self.source_id}"
+
+
+class Deadline(models.Model):
+    """A dated deadline on a platform (training starts, a window closes), from content.
+
+    `key` is stable, so calendar events keep their UID; `sequence` goes up whenever
+    what a calendar shows of it changes (guides/deadlines.py keeps both)."""
+
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="deadlines")
+    key = models.SlugField(max_length=60)
+    date = models.DateField()
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20)
+    affects = models.JSONField(default=list, blank=True)
+    source = models.URLField(max_length=500)
+    quote = models.JSONField(default=list, blank=True)
+    checked_on = models.DateField(null=True, blank=True)
+    fingerprint = models.CharField(max_length=64)
+    sequence = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["date", "platform", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "key"], name="deadline_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d %b %Y}: {self.title}"

@@ -10,6 +10,13 @@ to check a file while editing:
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # as a script: run the importable module, not a second copy of it
+    import sys
+
+    from guides.schema import main
+
+    sys.exit(main(sys.argv[1:]))
+
 import datetime as dt
 import sys
 from enum import StrEnum
@@ -17,13 +24,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import (
-    AnyHttpUrl,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import AnyHttpUrl, Field, ValidationError, field_validator, model_validator
 
 from guides.domains import registrable_domain, url_domain
 from guides.schema_base import SLUG, ShortText, Slug, Strict, Text  # noqa: F401 - re-exported
@@ -83,6 +84,14 @@ class Kind(StrEnum):
     NO_OPT_OUT = "no-opt-out"
 
 
+class Role(StrEnum):
+    """What a step is for: a guide is done when its `do` steps are."""
+
+    DO = "do"  # part of the opt-out: counted
+    OPTIONAL = "optional"  # an alternative or extra route: never holds the guide back
+    LATER = "later"  # a dated re-check after finishing, not a checkbox
+
+
 class Difficulty(StrEnum):
     EASY = "easy"
     MEDIUM = "medium"
@@ -115,6 +124,10 @@ class Variant(Strict):
 class Step(Strict):
     key: Slug = Field(description="Stable id; progress refers to it. Never reuse one.")
     title: ShortText
+    role: Role = Field(
+        default=Role.DO,
+        description="do (counted), optional (never holds the guide back) or later (a re-check).",
+    )
     body: Text | None = Field(default=None, description="Small Markdown, sanitised.")
     path: list[ShortText] = Field(
         default_factory=list, description="The setting's path as breadcrumbs."
@@ -168,6 +181,7 @@ class Guide(Strict):
     deep_link_reason: Text | None = Field(
         default=None, description="Why there is no deep link; required with deep_link: none."
     )
+    requests: list[RequestRoute] = Field(default_factory=list, description="Letters to send.")
 
     @field_validator("regions")
     @classmethod
@@ -194,10 +208,13 @@ class Guide(Strict):
                 raise ValueError("a no-opt-out guide must list alternatives")
         elif not self.steps:
             raise ValueError(f"a {self.kind.value} guide needs at least one step")
+        if any(s.role == Role.LATER for s in self.steps) and not self.recheck_after_days:
+            raise ValueError("a guide with a `later` step must set recheck_after_days")
         if self.kind == Kind.ADMIN_ONLY and not self.who_must_act:
             raise ValueError("an admin-only guide must say who_must_act")
         self._evidence_references()
         self._deep_link_rules()
+        check_requests(self)
         return self
 
     def _evidence_references(self) -> None:
@@ -278,6 +295,7 @@ class Platform(Strict):
     guides: list[Guide] = Field(min_length=1)
     policy_changes: list[PolicyChange] = Field(default_factory=list)
     watch: list[WatchedPage] = Field(default_factory=list)
+    deadlines: list[Deadline] = Field(default_factory=list, description="Dated deadlines.")
 
     @model_validator(mode="after")
     def _references(self) -> Platform:
@@ -293,6 +311,7 @@ class Platform(Strict):
         if len(set(keys)) != len(keys):
             raise ValueError("two policy_changes share a date and title")
         self._watched_pages_on_own_domains()
+        check_deadlines(self)
         return self
 
     def own_domains(self) -> set[str]:
@@ -311,6 +330,18 @@ class Platform(Strict):
                     f"watch.{i}.url is not on the platform's own domain "
                     f"({', '.join(sorted(own))}); list the domain in official_domains"
                 )
+
+
+# Request routes and deadlines live in guides/schema_requests.py (it imports from here).
+from guides.schema_requests import (  # noqa: E402
+    Deadline,
+    RequestRoute,
+    check_deadlines,
+    check_requests,
+)
+
+Guide.model_rebuild()
+Platform.model_rebuild()
 
 
 class ContentError(Exception):
@@ -363,7 +394,3 @@ def main(argv: list[str]) -> int:
         else:
             print(f"ok {arg}: {len(platform.guides)} guide(s)")
     return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from guides import feeds, views
+from guides import calendar_feeds, feeds, views
 
 app_name = "guides"
 urlpatterns = [
@@ -12,4 +12,10 @@ urlpatterns = [
     path("changes.atom", feeds.PolicyChangesFeed(), name="changes_feed"),
     path("platforms/<slug:slug>/changes.atom", feeds.PolicyChangesFeed(), name="platform_feed"),
     path("api/platforms.json", feeds.platforms_json, name="platforms_json"),
+    path("deadlines.ics", calendar_feeds.all_deadlines, name="deadlines_ics"),
+    path(
+        "platforms/<slug:slug>/deadlines.ics",
+        calendar_feeds.platform_deadlines,
+        name="platform_deadlines_ics",
+    ),
 ]

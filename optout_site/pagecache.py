@@ -36,10 +36,10 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.urls import Resolver404, resolve
-from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from guides.regions import chosen_region
+from optout_site import clock
 from optout_site.cache import STAMP_KEY, content_stamp, log, safe_set
 from tracker.visitors import cache_person
 
@@ -132,8 +132,7 @@ def _entry_key(request: HttpRequest, query: str, who: str) -> str:
         chosen_region(request) or "",  # only known regions: a junk cookie is no new key
         "htmx" if request.headers.get("HX-Request") else "page",
         who,
-        # Pages say how many days ago evidence was checked: a new day is a new page.
-        timezone.localdate().isoformat(),
+        clock.today().isoformat(),  # "days left" and "checked N days ago" must not freeze
     ]
     return "page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 

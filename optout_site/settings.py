@@ -67,6 +67,12 @@ else:
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "testserver"]
 
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The product's name, in one place: header, page titles, email subjects and senders.
+SITE_NAME = env("SITE_NAME", "AI Opt-Out Guide")
+# Who runs the site, as the About page says it (set it for your deployment).
+SITE_OPERATOR = env("SITE_OPERATOR", "the maintainers of the open-source AI Opt-Out Guide project")
+# Who is told about a reported problem; empty means every active staff user with an email.
+STAFF_EMAILS = env_list("STAFF_EMAILS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -97,6 +103,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tracker.visitors.VisitorCookieMiddleware",
+    "optout_site.errorpages.ErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "optout_site.urls"
@@ -174,8 +181,8 @@ if env("SMTP_HOST"):
         }
     }
 else:
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "optout_site <reminders@optout.localhost>")
+    MAILERS = {"default": {"BACKEND": "optout_site.console_mail.EmailBackend"}}
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <reminders@optout.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LANGUAGE_CODE = "en"
@@ -245,6 +252,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+if CELERY_TASK_ALWAYS_EAGER:
+    # In-process tasks (make run): no "Task … succeeded" line per task, and no broker
+    # warning, since there is no broker on purpose.
+    LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}
+    LOGGING["loggers"]["kombu.connection"] = {"level": "ERROR"}
 
 # --- Reminders (tracker/reminders.py, tracker/tasks.py) -------------------------------
 from celery.schedules import crontab  # noqa: E402
@@ -283,6 +295,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tracker.purge_stale_visitors",
         "schedule": crontab(minute=45, hour=3),
     },
+    # Requests past their reply date: one email each (tracker/overdue.py).
+    "overdue-requests": {"task": "tracker.find_overdue_requests", "schedule": crontab(minute=20)},
 }
 # --- end Reminders --------------------------------------------------------------------
 

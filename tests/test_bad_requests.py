@@ -94,6 +94,8 @@ SAMPLES = {
     "guide_slug": "generative-ai-training",
     "step_key": "open-data-privacy",
     "token": "not-a-real-token",
+    "route_key": "gdpr-objection",
+    "pk": "1",
 }
 
 

@@ -8,7 +8,7 @@ class TrackerConfig(AppConfig):
     def ready(self) -> None:
         from guides import hooks
         from guides.signals import policy_change_published
-        from tracker import pages, tasks
+        from tracker import overdue_tasks, pages, tasks  # noqa: F401
 
         # guides never imports tracker: tracker plugs its per-person parts into guide
         # pages, and publishing a policy change starts reminders.

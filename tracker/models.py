@@ -199,3 +199,130 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subscription_id}:{self.change_id} {self.status}"
+
+
+# --- Report a problem (tracker/reports.py) ---------------------------------------------
+
+
+class ProblemReport(models.Model):
+    """What a person says is wrong with a guide or one of its steps: the editors' queue.
+
+    Never shown publicly. `email` is optional (for a reply) and cleared when an editor
+    resolves the report; `visitor` is the reporter's anonymous visitor, if any, so the
+    report goes with their export and erase.
+    """
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        RESOLVED = "resolved", _("Resolved")
+
+    guide = models.ForeignKey("guides.Guide", on_delete=models.CASCADE, related_name="+")
+    step = models.ForeignKey(
+        "guides.Step", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.TextField(max_length=2000)
+    email = models.EmailField(blank=True)
+    visitor = models.ForeignKey(
+        Visitor, null=True, blank=True, on_delete=models.CASCADE, related_name="problem_reports"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    created_at = models.DateTimeField(default=timezone.now)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.guide_id} {self.created_at:%Y-%m-%d}"
+
+
+# --- Requests (tracker/requests.py, tracker/overdue.py, tracker/calendar.py) -------------
+
+
+class Request(models.Model):
+    """A letter the person says they sent: what was asked of whom, under which law, and
+    when the answer is due. Nothing they typed into the letter is kept; `note` is a
+    private note they chose to write in the "I sent it" form."""
+
+    class Status(models.TextChoices):
+        AWAITING = "awaiting-reply", _("Awaiting reply")
+        ANSWERED = "answered", _("Answered")
+        REFUSED = "refused", _("Refused")
+        OVERDUE = "overdue", _("Overdue")
+        ESCALATED = "escalated", _("Escalated")
+
+    visitor = models.ForeignKey(Visitor, on_delete=models.CASCADE, related_name="requests")
+    guide = models.ForeignKey("guides.Guide", on_delete=models.CASCADE, related_name="+")
+    route_key = models.SlugField(max_length=60)
+    law = models.CharField(max_length=20)
+    recipient = models.CharField(max_length=500, help_text=_("Form URL, email or role."))
+    asks = models.CharField(max_length=200)
+    sent_on = models.DateField()
+    reply_due = models.DateField(null=True, blank=True)
+    extended = models.BooleanField(default=False, help_text=_("The controller extended it."))
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.AWAITING)
+    authority = models.CharField(
+        max_length=10, blank=True, help_text=_("Supervisory authority code, chosen by the person.")
+    )
+    note = models.TextField(blank=True, max_length=2000)
+    sequence = models.PositiveIntegerField(default=0, help_text=_("Calendar SEQUENCE."))
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-sent_on", "-id"]
+        indexes = [models.Index(fields=["status", "reply_due"])]
+
+    def __str__(self) -> str:
+        return f"{self.guide_id}/{self.route_key} {self.status}"
+
+    @property
+    def shown_status(self) -> str:
+        """The status to show today (an open request past its date reads as overdue)."""
+        from tracker.requests import shown_status
+
+        return shown_status(self)
+
+
+class RequestEmail(models.Model):
+    """The outbox for request emails: one row per (request, kind), sent once."""
+
+    class Kind(models.TextChoices):
+        OVERDUE = "overdue"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SENDING = "sending"
+        SENT = "sent"
+        FAILED = "failed"
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="emails")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["request", "kind"], name="request_email_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}:{self.kind} {self.status}"
+
+
+class CalendarFeed(models.Model):
+    """A secret, revocable address of a person's calendar (reply-due and re-check dates).
+    Only a hash of the token is stored; revoking deletes the row."""
+
+    visitor = models.OneToOneField(Visitor, on_delete=models.CASCADE, related_name="calendar")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"calendar of {self.visitor_id}"

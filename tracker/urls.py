@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from tracker import views
+from tracker import request_views, views
 
 app_name = "tracker"
 urlpatterns = [
@@ -24,4 +24,19 @@ urlpatterns = [
     path("signin/<str:token>/", views.signin_link, name="signin_link"),
     path("signout/", views.signout, name="signout"),
     path("", include("tracker.urls_subscriptions")),
+    # Letters and requests (tracker/request_views.py)
+    path(
+        "letters/<slug:platform_slug>/<slug:guide_slug>/<slug:route_key>/",
+        request_views.letter,
+        name="letter",
+    ),
+    path(
+        "letters/<slug:platform_slug>/<slug:guide_slug>/<slug:route_key>/sent/",
+        request_views.sent,
+        name="request_sent",
+    ),
+    path("requests/<int:pk>/update/", request_views.update, name="request_update"),
+    path("calendar/", request_views.calendar_link, name="calendar_link"),
+    path("calendar/revoke/", request_views.calendar_revoke, name="calendar_revoke"),
+    path("calendar/<str:token>.ics", request_views.calendar_feed, name="calendar_feed"),
 ]

@@ -174,6 +174,9 @@ def merge_into(source: Visitor, target: Visitor) -> None:
     if changed:
         target.save(update_fields=changed)
     source.subscriptions.update(visitor=target)
+    from tracker.requests import move_requests
+
+    move_requests(source, target)
     source.delete()
 
 

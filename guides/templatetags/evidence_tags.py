@@ -5,10 +5,10 @@ computed against today's date (the page cache keys on that date, see pagecache).
 from __future__ import annotations
 
 from django import template
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guides import evidence
+from optout_site import clock
 
 register = template.Library()
 
@@ -30,7 +30,7 @@ def fact_label(fact: str) -> str:
 @register.simple_tag
 def guide_evidence(guide) -> dict:
     """Confidence, unconfirmed facts (in words) and every source, annotated."""
-    today = timezone.localdate()
+    today = clock.today()
     return {
         "confidence": evidence.confidence(guide.kind, guide.sources),
         "unconfirmed": [
@@ -43,14 +43,14 @@ def guide_evidence(guide) -> dict:
 @register.simple_tag
 def fact_evidence(guide, fact: str) -> list[dict]:
     """The sources whose quotes back `fact` of `guide`."""
-    today = timezone.localdate()
+    today = clock.today()
     return [evidence.annotated(s, today) for s in evidence.supporting(guide.sources, fact)]
 
 
 @register.simple_tag
 def step_evidence(guide, step) -> list[dict]:
     """The source a step names for its label and path (none when it names none)."""
-    today = timezone.localdate()
+    today = clock.today()
     return [evidence.annotated(s, today) for s in evidence.for_step(guide.sources, step.source)]
 
 
@@ -60,4 +60,4 @@ def change_evidence(change) -> list[dict]:
     if not change.quote:
         return []
     source = {"url": change.source, "title": change.source, "kind": "", "quote": change.quote}
-    return [evidence.annotated(source | {"checked_on": change.checked_on}, timezone.localdate())]
+    return [evidence.annotated(source | {"checked_on": change.checked_on}, clock.today())]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('guides', '0003_watcher_move'),
+        ('guides', '0003_requests_deadlines'),
     ]
 
     operations = [
