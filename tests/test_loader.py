@@ -101,17 +101,25 @@ BAD_EDITS = {
         "a quote cannot be empty",
     ),
     "quote-without-checked-on": (
-        lambda d: d["guides"][0]["sources"][0].update(quote=["Use my data"]),
+        lambda d: (
+            d["guides"][0]["sources"][0].update(quote=["Use my data"]),
+            d["guides"][0]["sources"][0].pop("checked_on", None),
+        ),
         "guides.0.sources.0",
         "checked_on is required with a quote",
     ),
     "checked-on-without-quote": (
-        lambda d: d["guides"][0]["sources"][0].update(checked_on="2026-11-01"),
+        lambda d: d["guides"][0]["sources"][0].update(
+            quote=[], supports=[], checked_on="2026-11-01"
+        ),
         "guides.0.sources.0",
         "checked_on without a quote",
     ),
     "supports-without-quote": (
-        lambda d: d["guides"][0]["sources"][0].update(supports=["label"]),
+        lambda d: (
+            d["guides"][0]["sources"][0].update(quote=[], supports=["label"]),
+            d["guides"][0]["sources"][0].pop("checked_on", None),
+        ),
         "guides.0.sources.0",
         "supports needs a quote",
     ),
@@ -299,7 +307,7 @@ def test_new_policy_change_is_published_once(tmp_path):
     Platform.objects.all().delete()
     write(tmp_path, "linkedin", linkedin_data())
     first = sync(tmp_path)
-    assert len(first.published) == 2
+    assert len(first.published) == len(linkedin_data()["policy_changes"])
     data = linkedin_data()
     data["policy_changes"].append(
         {
@@ -367,12 +375,15 @@ def test_evidence_fields_are_loaded_and_source_rows_replaced(tmp_path):
     assert change.quote == ["On by default"] and str(change.checked_on) == "2026-10-01"
     rows = list(loaded.source_rows.order_by("position").values_list("source_id", "checked_on"))
     assert [r[0] for r in rows] == [s["id"] for s in guide["sources"]]
-    assert str(rows[0][1]) == "2026-11-01" and rows[1][1] is None
+    second = guide["sources"][1].get("checked_on")
+    assert str(rows[0][1]) == "2026-11-01" and rows[1][1] == second
 
-    guide["sources"].pop()
+    cited = {s.get("source") for s in guide["steps"]}
+    cited |= {r["recipient"].get("source") for r in guide.get("requests", [])}
+    guide["sources"] = [s for i, s in enumerate(guide["sources"]) if i == 0 or s["id"] in cited]
     write(tmp_path, "linkedin", data)
-    sync(tmp_path)
-    assert loaded.source_rows.count() == 1
+    assert not sync(tmp_path).errors
+    assert loaded.source_rows.count() == len(guide["sources"]) < len(rows)
 
 
 @pytest.mark.django_db
