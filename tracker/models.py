@@ -170,8 +170,15 @@ class Subscription(models.Model):
         return bool(self.confirmed_at and not self.unsubscribed_at and not self.failing_since)
 
 
-class Reminder(models.Model):
-    """The outbox: one row per (subscription, policy change). The row is the truth."""
+class OutboxRow(models.Model):
+    """What every outbox row has: its status, its claim, and its fixed Message-ID.
+
+    `claimed_by` ("host:pid") and `claimed_at` name the claim: a row in `sending` is
+    being sent by that process, and one back in `pending` with a `claimed_by` waits
+    for that process's retry. A worker that starts puts back the rows of processes
+    that are gone (tracker/outbox.py). `message_id` is set when the row is written,
+    so every attempt at sending it is the same message.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending"
@@ -180,16 +187,26 @@ class Reminder(models.Model):
         FAILED = "failed"
         SKIPPED = "skipped"
 
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    message_id = models.CharField(max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_by = models.CharField(max_length=120, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Reminder(OutboxRow):
+    """The outbox of policy-change reminders: one row per (subscription, policy change)."""
+
     subscription = models.ForeignKey(
         Subscription, on_delete=models.CASCADE, related_name="reminders"
     )
     change = models.ForeignKey("guides.PolicyChange", on_delete=models.CASCADE, related_name="+")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=300, blank=True)
 
     class Meta:
         constraints = [
@@ -199,3 +216,24 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subscription_id}:{self.change_id} {self.status}"
+
+
+class OutboxEmail(OutboxRow):
+    """One email put in the outbox by a feature (tracker.outbox.put), stored as rendered.
+
+    `key` says what it is for ("nudge:12:…", "request-overdue:7"): the unique
+    constraint is what makes "send this once" hold however often a feature asks.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    to = models.EmailField()
+    subject = models.CharField(max_length=998)
+    text = models.TextField()
+    html = models.TextField(blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "claimed_at"]), models.Index(fields=["to"])]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.status}"

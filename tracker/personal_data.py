@@ -1,4 +1,4 @@
-"""Everything stored about a person, as JSON or CSV; and erasing all of it."""
+"""Personal data: everything stored about a person, as JSON or CSV; and erasing all of it."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from guides.models import Guide
-from tracker.models import EmailToken, Progress, Subscription, Visitor
+from tracker.models import EmailToken, OutboxEmail, Progress, Subscription, Visitor
 
 
 def _subscriptions(request: HttpRequest, visitor: Visitor | None):
@@ -60,6 +60,7 @@ def collect(request: HttpRequest, visitor: Visitor | None) -> dict:
         ]
     data["progress"] = progress
     data["region_cookie"] = request.COOKIES.get("region")
+    subscriptions = list(_subscriptions(request, visitor))
     data["subscriptions"] = [
         {
             "email": s.email,
@@ -78,9 +79,27 @@ def collect(request: HttpRequest, visitor: Visitor | None) -> dict:
                 for r in s.reminders.select_related("change")
             ],
         }
-        for s in _subscriptions(request, visitor)
+        for s in subscriptions
+    ]
+    addresses = {s.email for s in subscriptions}
+    if request.user.is_authenticated:
+        addresses.add(request.user.email)
+    data["emails"] = [
+        {"subject": e.subject, "to": e.to, "status": e.status, "sent_at": _iso(e.sent_at)}
+        for e in _outbox_emails(addresses).order_by("pk")
     ]
     return data
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _outbox_emails(addresses: set[str]):
+    """Single emails in the outbox (tracker.outbox.put) to any of these addresses."""
+    if not addresses:
+        return OutboxEmail.objects.none()
+    return OutboxEmail.objects.filter(reduce(operator.or_, (Q(to__iexact=a) for a in addresses)))
 
 
 def as_json(request: HttpRequest, visitor: Visitor | None) -> str:
@@ -131,6 +150,7 @@ def erase(request: HttpRequest, visitor: Visitor | None) -> None:
         EmailToken.objects.filter(
             reduce(operator.or_, (Q(email__iexact=e) for e in emails))
         ).delete()
+        _outbox_emails(emails).delete()
     if visitor is not None:
         visitor.delete()
     if user is not None:
