@@ -2,6 +2,15 @@
 
 Use the `smtp_sink` fixture (tests/conftest.py): it starts a server on a free port,
 points Django's MAILERS at it, and gives the list of received messages.
+
+It can be told to misbehave the ways real servers do:
+- `refuse_with = "451 ..."`: answer every DATA with that reply;
+- `refuse_rcpt[address] = ("550 5.1.1 no such user", None)`: answer RCPT TO for that
+  address with the reply, for the next n attempts (None: always);
+- `drop_after_dot.add(address)`: the next message to that address is received in
+  full, kept, and then the connection is dropped before the reply to the final dot
+  (the sender cannot know it arrived).
+`rcpt_attempts` counts RCPT TO per address, refused or not.
 """
 
 from __future__ import annotations
@@ -20,6 +29,21 @@ class _Handler:
     def __init__(self, sink: SmtpSink) -> None:
         self.sink = sink
 
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        sink = self.sink
+        with sink.lock:
+            sink.rcpt_attempts[address] = sink.rcpt_attempts.get(address, 0) + 1
+            reply, times = sink.refuse_rcpt.get(address, (None, None))
+            if reply and times is not None:
+                if times <= 1:
+                    del sink.refuse_rcpt[address]
+                else:
+                    sink.refuse_rcpt[address] = (reply, times - 1)
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
         if self.sink.refuse_with:
             return self.sink.refuse_with
@@ -27,6 +51,10 @@ class _Handler:
         with self.sink.lock:
             self.sink.messages.append(message)
             self.sink.recipients.extend(envelope.rcpt_tos)
+            drop = self.sink.drop_after_dot & set(envelope.rcpt_tos)
+            self.sink.drop_after_dot -= drop
+        if drop:
+            server.transport.abort()  # kept, but the sender never hears "250"
         return "250 OK"
 
 
@@ -43,6 +71,9 @@ class SmtpSink:
         self.recipients: list[str] = []
         self.lock = threading.Lock()
         self.refuse_with: str | None = None  # e.g. "451 try later" to simulate trouble
+        self.refuse_rcpt: dict[str, tuple[str, int | None]] = {}
+        self.drop_after_dot: set[str] = set()
+        self.rcpt_attempts: dict[str, int] = {}
         self._controller: Controller | None = None
 
     def start(self) -> SmtpSink:

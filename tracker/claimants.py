@@ -27,11 +27,12 @@ _lease = {"pid": None}
 
 
 def identity() -> str:
-    """This process as a claimant: "host:pid". Starts its lease the first time."""
+    """This process as a claimant: "host:pid". Renews its lease (each claim does), and
+    the first time starts the thread that keeps it while the process lives."""
     me = f"{socket.gethostname()}:{os.getpid()}"
+    _renew_lease(me)
     if _lease["pid"] != os.getpid():  # first call in this process (or a forked child)
         _lease["pid"] = os.getpid()
-        _renew_lease(me)
         threading.Thread(target=_keep_lease, args=(me,), daemon=True, name="outbox-lease").start()
     return me
 

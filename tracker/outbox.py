@@ -46,6 +46,7 @@ import logging
 import secrets
 import smtplib
 import socket
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -67,6 +68,10 @@ PENDING, SENDING, SENT = OutboxRow.Status.PENDING, OutboxRow.Status.SENDING, Out
 FAILED, SKIPPED = OutboxRow.Status.FAILED, OutboxRow.Status.SKIPPED
 # The connection is gone or in an unknown state: reconnect, and retry the message.
 CONNECTION_ERRORS = (OSError, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError)
+# A batch re-reads its claims this often: the sweeper takes rows back only after
+# REMINDER_STUCK_AFTER, so a row it took can be sent at most this long after (and
+# then with its one Message-ID).
+CLAIM_CHECK_EVERY = 1.0
 MODELS: tuple[type[OutboxRow], ...] = (Reminder, OutboxEmail)
 
 
@@ -134,8 +139,19 @@ def mark_sent(model, ids: list[int], me: Claim) -> bool:
     return n == len(ids)
 
 
-def still_ours(model, ids: list[int], me: Claim) -> bool:
-    return model.objects.filter(pk__in=ids, status=SENDING, **me.match).count() == len(ids)
+class ClaimCheck:
+    """Which of a batch's rows are still ours, asked at most every CLAIM_CHECK_EVERY
+    seconds (one query for the whole rest of the batch, not one per message)."""
+
+    def __init__(self, model, me: Claim) -> None:
+        self.model, self.me, self.checked, self.ours = model, me, -CLAIM_CHECK_EVERY, set()
+
+    def still_ours(self, ids: list[int], rest: Iterable[int]) -> bool:
+        if time.monotonic() - self.checked >= CLAIM_CHECK_EVERY:
+            query = self.model.objects.filter(pk__in=list(rest), status=SENDING, **self.me.match)
+            self.ours = set(query.values_list("pk", flat=True))
+            self.checked = time.monotonic()
+        return all(pk in self.ours for pk in ids)
 
 
 # --- sending -----------------------------------------------------------------------------------
@@ -174,9 +190,6 @@ def _reply(exc: Exception) -> str:
 def _send_one(backend, model, delivery: Delivery, me: Claim, outcome: Outcome) -> bool:
     """Send one delivery; False when the connection is gone (the caller reconnects)."""
     ids = delivery.ids
-    if not still_ours(model, ids, me):
-        log.info("outbox: %s taken back by the sweeper before sending; not sent", ids)
-        return True
     try:
         backend.send_messages([delivery.compose()])
     except smtplib.SMTPSenderRefused as exc:  # our sender, not their address: retry
@@ -204,7 +217,11 @@ def send_claimed(model, deliveries: Iterable[Delivery], me: Claim) -> Outcome:
     outcome = Outcome()
     deliveries = list(deliveries)
     backend = mailers.default
+    check = ClaimCheck(model, me)
     for i, delivery in enumerate(deliveries):
+        if not check.still_ours(delivery.ids, (pk for d in deliveries[i:] for pk in d.ids)):
+            log.info("outbox: %s taken back by the sweeper before sending; not sent", delivery.ids)
+            continue
         try:
             backend.open()
         except CONNECTION_ERRORS as exc:
