@@ -81,14 +81,18 @@ def collect(request: HttpRequest, visitor: Visitor | None) -> dict:
         }
         for s in subscriptions
     ]
+    data["emails"] = _emails(request, subscriptions)
+    return data
+
+
+def _emails(request: HttpRequest, subscriptions: list[Subscription]) -> list[dict]:
     addresses = {s.email for s in subscriptions}
     if request.user.is_authenticated:
         addresses.add(request.user.email)
-    data["emails"] = [
+    return [
         {"subject": e.subject, "to": e.to, "status": e.status, "sent_at": _iso(e.sent_at)}
         for e in _outbox_emails(addresses).order_by("pk")
     ]
-    return data
 
 
 def _iso(value) -> str | None:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from guides.models import PolicyChange
 from tests.reminders.conftest import make_change, make_followers
 from tracker import claimants, outbox, reminders, tasks
-from tracker.models import OutboxEmail, Reminder
+from tracker.models import Reminder
 
 pytestmark = pytest.mark.django_db
 HOST = socket.gethostname()
@@ -87,23 +87,3 @@ def test_claiming_names_this_process_and_starts_its_lease(rows):
     me, claimed = outbox.claim(Reminder.objects.filter(pk=rows[0].pk))
     assert me.by == f"{HOST}:{os.getpid()}" and [r.pk for r in claimed] == [rows[0].pk]
     assert cache.get(f"outbox:alive:{me.by}")
-
-
-def test_put_stores_one_email_per_key_and_recovery_covers_it(mailoutbox, settings):
-    from optout_site.emails import make_message
-
-    settings.SITE_URL = "https://optout.example"
-    ctx = {"manage_url": "https://optout.example/m/"}
-    message = make_message("already-subscribed", "ada@example.org", ctx)
-    row = outbox.put("test:1", message, wake=False)
-    assert outbox.put("test:1", message, wake=False) is None  # the same key: nothing more
-    assert row.message_id.endswith("@optout.example>")
-    OutboxEmail.objects.filter(pk=row.pk).update(
-        status="sending", claimed_by=f"{HOST}:{dead_pid()}", claimed_at=timezone.now()
-    )
-
-    tasks.recover_claims()
-
-    [sent] = mailoutbox
-    assert sent.to == ["ada@example.org"] and sent.extra_headers["Message-ID"] == row.message_id
-    assert OutboxEmail.objects.get().status == "sent"
