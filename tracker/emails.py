@@ -18,8 +18,6 @@ from optout_site.emails import absolute, make_message
 from tracker.models import Subscription
 from tracker.progress import Status, states_for
 
-__all__ = ["absolute", "make_message"]  # re-exported: tracker code reaches both here
-
 UNSUBSCRIBE_SALT = "tracker.unsubscribe"
 MANAGE_SALT = "tracker.manage"
 
