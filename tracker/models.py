@@ -159,7 +159,7 @@ class Subscription(models.Model):
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     failing_since = models.DateTimeField(null=True, blank=True)
     last_digest_at = models.DateTimeField(null=True, blank=True)
-    # Re-check nudges cover guides that fell due after this time (tracker/reminders.py).
+    # Re-check nudges cover guides that fell due after this time (tracker/nudges.py).
     last_nudge_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
