@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import signal
 import socket
 import statistics
@@ -100,35 +101,45 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-GUNICORN_WORKERS = 2
-GUNICORN_THREADS = 4
-GUNICORN_DESC = f"gunicorn gthread, {GUNICORN_WORKERS} workers x {GUNICORN_THREADS} threads"
+PROCFILE = ROOT / "Procfile"
+_VAR = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
+
+
+def procfile_web(env: dict[str, str]) -> list[str]:
+    """The Procfile's `web:` command, its ${VAR:-default}s filled from `env`, as honcho
+    would run it: the bench measures exactly what `make up` serves."""
+    for line in PROCFILE.read_text().splitlines():
+        if line.startswith("web:"):
+            command = _VAR.sub(lambda m: env.get(m.group(1)) or m.group(2) or "", line[4:])
+            return shlex.split(command)
+    raise SystemExit(f"no web: line in {PROCFILE}")
+
+
+def web_description(env: dict[str, str] | None = None) -> str:
+    """A description such as "gunicorn gthread, 2 workers x 4 threads" of the Procfile web."""
+    args = procfile_web(env or bench_env())
+
+    def option(name: str, default: str) -> str:
+        return args[args.index(name) + 1] if name in args else default
+
+    kind = option("--worker-class", option("-k", "sync"))
+    desc = f"gunicorn {kind}, {option('--workers', option('-w', '1'))} workers"
+    return desc + (f" x {option('--threads', '1')} threads" if kind == "gthread" else "")
 
 
 @contextmanager
 def gunicorn() -> Iterator[str]:
-    """The site under gunicorn with production settings; yields its base URL."""
+    """The site under the Procfile's web command with production settings; yields its
+    base URL. The access log (stdout) is dropped; errors go to bench/.gunicorn.log."""
     port = free_port()
+    env = bench_env(PORT=str(port))
     log = open(BENCH / ".gunicorn.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
-        [
-            str(VENV_BIN / "gunicorn"),
-            "optout_site.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--worker-class",
-            "gthread",
-            "--workers",
-            str(GUNICORN_WORKERS),
-            "--threads",
-            str(GUNICORN_THREADS),
-            "--log-level",
-            "warning",
-        ],
+        procfile_web(env),
         cwd=ROOT,
-        env=bench_env(),
-        stdout=log,
-        stderr=subprocess.STDOUT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"

@@ -250,7 +250,8 @@ def main(argv: list[str] | None = None) -> dict:
         results = bench(base, pages, args.rounds, args.duration)
 
     setup = (
-        f"{common.GUNICORN_DESC}; wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{args.duration:g}s, "
+        f"{common.web_description()} (the Procfile's web command); "
+        f"wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{args.duration:g}s, "
         f"{args.rounds} rounds alternating, medians; DEBUG=0, PostgreSQL, Redis cache"
     )
     print(setup)

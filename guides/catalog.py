@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from django import forms
 from django.db.models import Prefetch, QuerySet
+from django.http import QueryDict
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from guides import schema
@@ -31,6 +33,36 @@ class CatalogFilterForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind of opt-out"), required=False, choices=_enum_choices(schema.Kind, _("Any"))
     )
+
+
+# The filters with a closed list of values; `q` is free text (any search is new).
+_CHOICES = {
+    name: {str(value) for value, _label in field.choices}
+    for name, field in CatalogFilterForm.base_fields.items()
+    if isinstance(field, forms.ChoiceField)
+}
+
+
+def cache_query(params: QueryDict) -> str | None:
+    """The page-cache key of a catalog query: its filters, sorted, empty ones dropped.
+
+    None (served uncached) for a search (free text would make the entries unbounded),
+    an unknown or repeated parameter, or a value the form would reject (that page is
+    a 400 anyway).
+    """
+    chosen = []
+    for name in params:
+        values = params.getlist(name)
+        if len(values) != 1 or (name not in _CHOICES and name != "q"):
+            return None
+        if name == "q":
+            if values[0].strip():
+                return None
+        elif values[0] not in _CHOICES[name]:
+            return None
+        elif values[0]:
+            chosen.append((name, values[0]))
+    return urlencode(sorted(chosen))
 
 
 @dataclass

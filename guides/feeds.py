@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from guides.models import Guide, Platform, PolicyChange, Step
 
@@ -88,7 +88,7 @@ def _guide(guide: Guide) -> dict:
     }
 
 
-@require_GET
+@require_safe
 def platforms_json(request: HttpRequest) -> JsonResponse:
     """Every active platform with its guides, steps and sources, in four queries."""
     guides = Guide.objects.filter(active=True).prefetch_related(

@@ -1,7 +1,12 @@
 """Extension points other apps register into (guides never imports them).
 
 Each hook is a list of callables `(request, context) -> dict`; the page's view
-merges what they return into its template context.
+merges what they return into its template context. The per-person parts of a page
+are slots the guides templates leave open: a hook fills them by returning
+`{"slots": {slot: template name}}`, and the page includes each named template with
+its own context. Guide page slots: `header` (beside the title), `recheck` (above
+"Where it applies"), `step` (in each step row), `subscribe` (after the sources).
+Catalog slot: `platform` (in each platform card, with `entry` in the context).
 """
 
 from collections.abc import Callable
@@ -15,11 +20,9 @@ catalog_page: list[PageHook] = []
 
 
 def extend(hooks: list[PageHook], request: HttpRequest, context: dict) -> dict:
+    slots = context.setdefault("slots", {})
     for hook in hooks:
-        context.update(hook(request, context))
+        extra = dict(hook(request, context))
+        slots.update(extra.pop("slots", {}))
+        context.update(extra)
     return context
-
-
-# One callable `(request) -> (who, stamp_key or None)` naming whose page this is, from
-# cookies alone (it runs before sessions and auth), for guides.pagecache.
-page_cache_person: list[Callable[[HttpRequest], tuple[str, str | None]]] = []

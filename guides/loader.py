@@ -107,7 +107,7 @@ def sync(content_dir: Path | None = None, *, only: list[str] | None = None) -> S
         report.deactivated = sorted(gone.values_list("slug", flat=True))
         gone.update(active=False)
     if report.changed:
-        from guides.cache import bump_content_stamp
+        from optout_site.cache import bump_content_stamp
 
         bump_content_stamp()
     return report

@@ -8,8 +8,8 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
-from guides.cache import bump_content_stamp
 from guides.models import PolicyChange
+from optout_site.cache import bump_content_stamp
 
 # Sent with `change_id` once, after the commit that published the change.
 policy_change_published = Signal()

@@ -3,31 +3,25 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import connection
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.middleware import HtmxDetails
 
 from guides import hooks
-from guides.catalog import CatalogFilterForm, active_platforms, filter_platforms
+from guides.catalog import CatalogFilterForm, active_platforms, cache_query, filter_platforms
 from guides.models import Guide, Platform, PolicyChange, Step
-from guides.pagecache import cacheable_page
 from guides.regions import REGION_LABELS, chosen_region, region_label
 from guides.watch import status_for_guide
+from optout_site.htmx import HtmxHttpRequest
+from optout_site.pagecache import cacheable_page
+from optout_site.redirects import safe_next
 
 
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
-
-
-@require_GET
+@require_safe
 @cacheable_page
 def home(request: HttpRequest) -> HttpResponse:
     count = Platform.objects.filter(active=True).count()
@@ -37,9 +31,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_POST
 def set_region(request: HttpRequest) -> HttpResponse:
     region = request.POST.get("region", "")
-    next_url = request.POST.get("next") or reverse("guides:catalog")
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = reverse("guides:catalog")
+    next_url = safe_next(request, request.POST.get("next"), reverse("guides:catalog"))
     if region and region not in REGION_LABELS:
         return render(
             request,
@@ -67,9 +59,9 @@ def remember_region(response: HttpResponse, region: str) -> None:
         response.delete_cookie(settings.REGION_COOKIE_NAME, samesite="Lax")
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
-@cacheable_page
+@cacheable_page(query=cache_query)
 def catalog(request: HtmxHttpRequest) -> HttpResponse:
     data = request.GET if request.GET else {"region": chosen_region(request) or ""}
     form = CatalogFilterForm(data)
@@ -89,7 +81,7 @@ def _policy_changes():
     )
 
 
-@require_GET
+@require_safe
 @cacheable_page
 def platform_detail(request: HttpRequest, slug: str) -> HttpResponse:
     platform = get_object_or_404(
@@ -133,31 +125,10 @@ def guide_context(request: HttpRequest, platform_slug: str, guide_slug: str) -> 
     }
 
 
-@require_GET
+@require_safe
 @cacheable_page
 def guide_detail(request: HttpRequest, platform_slug: str, guide_slug: str) -> HttpResponse:
     context = hooks.extend(
         hooks.guide_page, request, guide_context(request, platform_slug, guide_slug)
     )
     return render(request, "guides/guide_detail.html", context)
-
-
-@require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
-    checks: dict[str, str] = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = "ok"
-    except Exception as exc:  # noqa: BLE001 - report any database failure as such
-        checks["database"] = f"error: {exc.__class__.__name__}"
-    if settings.REDIS_URL:
-        try:
-            cache.set("healthz", "1", timeout=5)
-            checks["redis"] = "ok" if cache.get("healthz") == "1" else "error: no round trip"
-        except Exception as exc:  # noqa: BLE001
-            checks["redis"] = f"error: {exc.__class__.__name__}"
-    healthy = all(v == "ok" for v in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
-    )

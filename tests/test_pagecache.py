@@ -4,18 +4,22 @@ content change visible at once."""
 from __future__ import annotations
 
 import io
+import random
 import re
 import shutil
+import string
 
 import pytest
 import yaml
 from django.core import mail
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from guides.models import Step
+from tests.conftest import needs
 
 pytestmark = pytest.mark.django_db
 
@@ -143,3 +147,68 @@ def test_cached_page_token_matches_an_existing_csrf_cookie(content):
         {"done": "1", "csrfmiddlewaretoken": token.group(1)},
     )
     assert tick.status_code == 302
+
+
+def page_entries() -> set[bytes]:
+    """The page-cache entries in Redis (the real server: no mock of our own stack)."""
+    needs("redis")
+    client = cache._cache.get_client()
+    return set(client.scan_iter(match="*page:*"))
+
+
+def junk_query(rng: random.Random) -> str:
+    word = lambda: "".join(rng.choices(string.ascii_letters + string.digits, k=rng.randint(1, 12)))  # noqa: E731
+    known = ["q", "category", "region", "difficulty", "kind"]
+    pairs = [(rng.choice([*known, word(), "utm_source"]), word()) for _ in range(rng.randint(1, 4))]
+    return "&".join(f"{k}={v}" for k, v in pairs)
+
+
+def test_junk_query_strings_add_no_cache_entries(content):
+    client = Client()
+    for url in ["/", "/platforms/", "/platforms/linkedin/", GUIDE, "/platforms/?kind=form"]:
+        client.get(url)
+    before = page_entries()
+    assert len(before) == 5
+    rng = random.Random(9)
+    urls = ["/", "/platforms/", "/platforms/linkedin/", GUIDE, "/me/"]
+    for _ in range(200):
+        response = Client().get(
+            f"{rng.choice(urls)}?{junk_query(rng)}",
+            headers={"Cookie": f"region={rng.randbytes(6).hex()}"},
+        )
+        assert response.status_code in (200, 400)
+    assert page_entries() == before
+
+
+def test_catalog_filters_are_cached_once_whatever_their_order(content):
+    first, html = queries(Client(), "/platforms/?region=eu&kind=form")
+    again, cached = queries(Client(), "/platforms/?kind=form&region=eu&q=")
+    assert first > 0 and again == 0
+    assert 'data-platform="linkedin"' in html and 'data-platform="linkedin"' in cached
+    submitted = "/platforms/?q=&category=&region=&difficulty=&kind="  # the form, untouched
+    assert queries(Client(), submitted)[0] > 0
+    assert queries(Client(), submitted)[0] == 0
+    assert Client().get("/platforms/?kind=nonsense").status_code == 400
+
+
+def test_a_search_is_answered_fresh_and_not_stored(content):
+    before = page_entries()
+    for _ in range(2):
+        count, html = queries(Client(), "/platforms/?q=linked")
+        assert count > 0 and 'data-platform="linkedin"' in html
+    assert page_entries() == before
+
+
+def test_personal_pages_are_private_and_never_shared(content):
+    client = Client()
+    step = first_step()
+    client.post(f"/me/tick/linkedin/{step.guide.slug}/{step.key}/", {"done": "1"})
+    for url in [GUIDE, "/me/"]:
+        for _ in range(2):  # rendered, then from the cache
+            assert "private" in client.get(url)["Cache-Control"]
+    anonymous = Client().get(GUIDE)
+    assert "private" not in anonymous.get("Cache-Control", "")
+    before = page_entries()
+    for _ in range(2):
+        assert "private" in Client().get("/me/")["Cache-Control"]
+    assert page_entries() == before  # an anonymous dashboard is not kept for others

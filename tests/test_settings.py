@@ -7,6 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from optout_site.settings import env_bool, env_int
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -47,3 +52,50 @@ def test_check_deploy_is_clean_in_production_mode():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_a_yes_no_variable_it_does_not_understand_stops_the_start():
+    result = manage("check", DEBUG="flase")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "DEBUG='flase' is not understood" in result.stderr
+
+
+def test_a_number_variable_that_is_not_a_number_stops_the_start():
+    result = manage("check", CONN_MAX_AGE="ten")
+    assert result.returncode != 0
+    assert "CONN_MAX_AGE='ten' is not a whole number" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1", True),
+        ("yes", True),
+        (" On ", True),
+        ("TRUE", True),
+        ("0", False),
+        ("off", False),
+        ("No", False),
+        ("false", False),
+        ("", True),
+    ],
+)
+def test_env_bool_reads_the_usual_spellings(monkeypatch, raw, expected):
+    monkeypatch.setenv("OPTOUT_TEST_FLAG", raw)
+    assert env_bool("OPTOUT_TEST_FLAG", default=True) is expected
+
+
+@pytest.mark.parametrize("raw", ["flase", "2", "y", "enabled"])
+def test_env_bool_names_the_variable_it_rejects(monkeypatch, raw):
+    monkeypatch.setenv("OPTOUT_TEST_FLAG", raw)
+    with pytest.raises(ImproperlyConfigured, match="OPTOUT_TEST_FLAG"):
+        env_bool("OPTOUT_TEST_FLAG")
+
+
+def test_env_int_rejects_what_is_not_a_number(monkeypatch):
+    monkeypatch.setenv("OPTOUT_TEST_N", "5s")
+    with pytest.raises(ImproperlyConfigured, match="OPTOUT_TEST_N"):
+        env_int("OPTOUT_TEST_N", 1)
+    monkeypatch.setenv("OPTOUT_TEST_N", " 42 ")
+    assert env_int("OPTOUT_TEST_N", 1) == 42

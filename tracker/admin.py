@@ -1,8 +1,6 @@
 """Admin for reminders: subscriptions and the outbox, read-mostly.
 
-Also the PolicyChange admin (a guides model), because saving one there must publish
-it: `guides.signals.publish` claims it once, and the reminders follow after commit.
-It is registered only if guides/admin.py has not registered its own.
+(The PolicyChange admin, whose save publishes a change, is in guides/admin.py.)
 """
 
 from __future__ import annotations
@@ -10,8 +8,6 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from guides.models import PolicyChange
-from guides.signals import publish
 from tracker.models import OutboxEmail, Reminder, Subscription
 
 
@@ -69,22 +65,3 @@ class OutboxEmailAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
-
-
-class PolicyChangeAdmin(admin.ModelAdmin):
-    list_display = ["date", "platform", "title", "from_content", "published_at"]
-    list_filter = ["platform", "from_content"]
-    search_fields = ["title", "summary"]
-    readonly_fields = ["from_content", "created_at", "published_at"]
-    filter_horizontal = ["affects"]
-
-    def save_related(self, request, form, formsets, change) -> None:
-        super().save_related(request, form, formsets, change)
-        # After `affects` is saved; publish() is a no-op when already published, so
-        # editing a published change (a typo) emails nobody.
-        if publish(form.instance):
-            self.message_user(request, "Published: followers will be reminded.")
-
-
-if not admin.site.is_registered(PolicyChange):
-    admin.site.register(PolicyChange, PolicyChangeAdmin)

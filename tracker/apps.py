@@ -8,13 +8,12 @@ class TrackerConfig(AppConfig):
     def ready(self) -> None:
         from guides import hooks
         from guides.signals import policy_change_published
-        from tracker import pages, tasks, visitors
+        from tracker import pages, tasks
 
         # guides never imports tracker: tracker plugs its per-person parts into guide
         # pages, and publishing a policy change starts reminders.
         hooks.guide_page.append(pages.guide_page_extras)
         hooks.catalog_page.append(pages.catalog_page_extras)
-        hooks.page_cache_person.append(visitors.cache_person)
         policy_change_published.connect(
             tasks.on_policy_change_published, dispatch_uid="tracker.reminders"
         )

@@ -1,7 +1,8 @@
 """The per-person parts of shared pages: ticks on a guide page, "my list" in the catalog.
 
 Registered into `guides.hooks` from `tracker/apps.py`. Each function adds a fixed
-number of queries, whatever the number of steps or ticks.
+number of queries, whatever the number of steps or ticks, and names the tracker
+templates that fill the page's slots (guides templates never name tracker URLs).
 """
 
 from __future__ import annotations
@@ -12,6 +13,14 @@ from guides.regions import chosen_region
 from tracker.models import Visitor
 from tracker.progress import GuideState, changed_steps, states_for
 from tracker.visitors import current_visitor
+
+GUIDE_SLOTS = {
+    "header": "tracker/list_button.html",
+    "recheck": "tracker/guide_recheck.html",
+    "step": "tracker/tick_form.html",
+    "subscribe": "tracker/subscribe_form.html",
+}
+CATALOG_SLOTS = {"platform": "tracker/catalog_list_button.html"}
 
 
 def effective_region(request: HttpRequest, visitor: Visitor | None) -> str | None:
@@ -37,10 +46,11 @@ def guide_page_extras(request: HttpRequest, context: dict) -> dict:
         "changed_keys": changed_steps(guide, state) if state.done_steps else set(),
         "on_list": any(p.pk == guide.platform_id for p in my_platforms),
         "my_platforms": my_platforms,
+        "slots": GUIDE_SLOTS,
     }
 
 
 def catalog_page_extras(request: HttpRequest, context: dict) -> dict:
     visitor = current_visitor(request)
     ids = set(visitor.platforms.values_list("pk", flat=True)) if visitor else set()
-    return {"tracking": True, "my_platform_ids": ids}
+    return {"my_platform_ids": ids, "slots": CATALOG_SLOTS}

@@ -17,21 +17,17 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.middleware import HtmxDetails
 
 from guides.models import Platform
+from optout_site.htmx import HtmxHttpRequest
 from tracker import emails, ratelimit, subscriptions
 from tracker.email_links import LinkError
 from tracker.models import Subscription
 from tracker.visitors import current_visitor
 
 log = logging.getLogger(__name__)
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 class PreferencesForm(forms.Form):
@@ -64,10 +60,10 @@ def _selected_on_get(request: HttpRequest) -> set[str]:
     return selected
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @vary_on_headers("HX-Request")
 def subscribe(request: HtmxHttpRequest) -> HttpResponse:
-    if request.method == "GET":
+    if request.method != "POST":
         ctx = {"form": SubscribeForm(), "subscribe_choices": _choices(_selected_on_get(request))}
         return render(request, "tracker/subscribe.html", ctx)
     form = SubscribeForm(request.POST)
@@ -104,7 +100,7 @@ def _limited(request: HtmxHttpRequest, form: SubscribeForm) -> HttpResponse:
     return render(request, "tracker/subscribe_limited.html", ctx, status=429)
 
 
-@require_GET
+@require_safe
 def subscribe_sent(request: HttpRequest) -> HttpResponse:
     return render(request, "tracker/subscribe_sent.html")
 
@@ -113,11 +109,11 @@ def _link_error(request: HttpRequest, error: LinkError, template: str) -> HttpRe
     return render(request, template, {"reason": error.reason}, status=error.status)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     # GET never confirms: mail scanners follow links; only the button's POST does.
     try:
-        if request.method == "GET":
+        if request.method != "POST":
             subscriptions.check_confirm_link(token)
             return render(request, "tracker/confirm.html", {"token": token})
         sub = subscriptions.confirm(token, current_visitor(request))
@@ -127,7 +123,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("tracker:manage", emails.signed_token(sub, emails.MANAGE_SALT))
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     try:
         sub = subscriptions.from_link(token, emails.MANAGE_SALT)
@@ -164,13 +160,13 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @csrf_exempt  # RFC 8058: the one-click POST comes from a mail client, without our cookie
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
         sub = subscriptions.from_link(token, emails.UNSUBSCRIBE_SALT)
     except LinkError as error:
         return _link_error(request, error, "tracker/subscription_link_invalid.html")
-    if request.method == "GET":
+    if request.method != "POST":
         return render(request, "tracker/unsubscribe.html", {"sub": sub, "token": token})
     subscriptions.unsubscribe(sub)
     manage_token = emails.signed_token(sub, emails.MANAGE_SALT)

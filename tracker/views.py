@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+import logging
+import smtplib
+
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from guides.models import Guide, Platform, Step
-from guides.pagecache import cacheable_page
-from guides.views import HtmxHttpRequest, remember_region
+from guides.views import remember_region
+from optout_site.htmx import HtmxHttpRequest
+from optout_site.pagecache import cacheable_page
+from optout_site.redirects import safe_next
 from tracker import accounts, dashboard, email_links, personal_data, progress, ratelimit
 from tracker.forms import DeleteForm, PreferencesForm, SignInForm, TickForm
 from tracker.models import EmailToken
-from tracker.pages import guide_state
+from tracker.pages import GUIDE_SLOTS, guide_state
 from tracker.visitors import clear_cookie, current_visitor, ensure_visitor
+
+log = logging.getLogger(__name__)
 
 
 def _get_step(platform_slug: str, guide_slug: str, step_key: str) -> Step:
@@ -33,15 +40,6 @@ def _get_step(platform_slug: str, guide_slug: str, step_key: str) -> Step:
         key=step_key,
         active=True,
     )
-
-
-def _back(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, {request.get_host()}, request.is_secure()
-    ):
-        return target
-    return fallback
 
 
 @require_POST
@@ -66,6 +64,7 @@ def tick(
         "done_ids": set(state.done_steps),
         "tracking": True,
         "changed_keys": set(),
+        "slots": GUIDE_SLOTS,
     }
     html = render_to_string("guides/guide_detail.html#step-row", context, request)
     html += render_to_string("guides/guide_detail.html#progress", context | {"oob": True}, request)
@@ -83,7 +82,8 @@ def rechecked(request: HttpRequest, platform_slug: str, guide_slug: str) -> Http
     return redirect(guide)
 
 
-@require_GET
+@require_safe
+@cache_control(private=True)  # the person's own page, even when it is empty
 @cacheable_page
 def my_opt_outs(request: HttpRequest) -> HttpResponse:
     visitor = current_visitor(request)
@@ -105,7 +105,7 @@ def choose_platform(request: HtmxHttpRequest, slug: str, action: str) -> HttpRes
         visitor.platforms.add(platform)
     else:
         visitor.platforms.remove(platform)
-    target = _back(request, reverse("tracker:dashboard"))
+    target = safe_next(request, request.POST.get("next"), reverse("tracker:dashboard"))
     if request.htmx:
         context = {"platform": platform, "on_list": action == "add", "next_url": target}
         return render(request, "tracker/list_button.html", context)
@@ -133,7 +133,7 @@ EXPORTS = {
 }
 
 
-@require_GET
+@require_safe
 def download(request: HttpRequest, fmt: str) -> HttpResponse:
     build, content_type, filename = EXPORTS[fmt]
     response = HttpResponse(build(request, current_visitor(request)), content_type=content_type)
@@ -142,7 +142,7 @@ def download(request: HttpRequest, fmt: str) -> HttpResponse:
     return response
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def delete_everything(request: HttpRequest) -> HttpResponse:
     form = DeleteForm(request.POST or None)
     if request.method == "POST":
@@ -157,15 +157,15 @@ def delete_everything(request: HttpRequest) -> HttpResponse:
     return render(request, "tracker/delete.html", {"form": form})
 
 
-@require_GET
+@require_safe
 def deleted(request: HttpRequest) -> HttpResponse:
     return render(request, "tracker/deleted.html")
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def signin(request: HttpRequest) -> HttpResponse:
     form = SignInForm(request.POST or None)
-    if request.method == "GET":
+    if request.method != "POST":
         return render(request, "tracker/signin.html", {"form": form})
     if not form.is_valid():
         return render(request, "tracker/signin.html", {"form": form}, status=400)
@@ -174,13 +174,17 @@ def signin(request: HttpRequest) -> HttpResponse:
     email = form.cleaned_data["email"]
     # Per address, quietly: the answer must not tell whether anything was sent.
     if ratelimit.address_allowed(email, ratelimit.SIGN_IN_PER_ADDRESS):
-        accounts.send_sign_in_link(email, current_visitor(request))
+        try:
+            accounts.send_sign_in_link(email, current_visitor(request))
+        except (smtplib.SMTPException, OSError) as exc:
+            log.warning("sign-in email not sent: %s", exc)
+            return render(request, "tracker/signin_unavailable.html", status=503)
     return render(request, "tracker/signin_sent.html", {"email": email})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def signin_link(request: HttpRequest, token: str) -> HttpResponse:
-    if request.method == "GET":
+    if request.method != "POST":
         try:
             row = email_links.find(EmailToken.Purpose.SIGN_IN, token)
         except email_links.LinkError:

@@ -20,7 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from guides.cache import safe_set
+from optout_site.cache import safe_set
 from tracker.models import Progress, Visitor
 
 COOKIE_SALT = "tracker.visitor"
@@ -200,7 +200,7 @@ def person(request: HttpRequest) -> str:
 
 
 def cache_person(request: HttpRequest) -> tuple[str, str | None]:
-    """For guides.pagecache: the person, and the key of the stamp bumped on their writes."""
+    """For optout_site.pagecache: the person, and the key of the stamp bumped on their writes."""
     who = person(request)
     return (who, None) if who == "anon" else (who, PERSON_STAMP.format(who))
 
