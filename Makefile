@@ -23,10 +23,14 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | check-python
 	$(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@ $(VENV)/.runtime
 
+# `make run PORT=8001` serves there; links in emails and the JSON API follow the port.
+PORT ?= 8000
+RUN_ENV := SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)}
+
 run: $(VENV)/.runtime
 	$(MANAGE) migrate --noinput
 	$(MANAGE) sync_guides
-	$(MANAGE) runserver 127.0.0.1:8000
+	$(RUN_ENV) $(MANAGE) runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.dev
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -34,6 +34,11 @@ class CatalogFilterForm(forms.Form):
         label=_("Kind of opt-out"), required=False, choices=_enum_choices(schema.Kind, _("Any"))
     )
 
+    def active_filters(self) -> int:
+        """How many filters (not the search) narrow the list: shown on the folded "Filter"."""
+        names = ("category", "region", "difficulty", "kind")
+        return sum(1 for n in names if self[n].value())
+
 
 # The filters with a closed list of values; `q` is free text (any search is new).
 _CHOICES = {

@@ -33,7 +33,10 @@ class PolicyChangesFeed(Feed):
 
     def title(self, obj: Platform | None) -> str:
         if obj is None:
-            return str(_("optout_site: platform policy changes about AI training"))
+            return str(
+                _("%(site)s: platform policy changes about AI training")
+                % {"site": settings.SITE_NAME}
+            )
         return str(_("%(name)s: policy changes about AI training") % {"name": obj.name})
 
     def items(self, obj: Platform | None):
@@ -55,7 +58,9 @@ class PolicyChangesFeed(Feed):
         return dt.datetime.combine(item.date, dt.time(), tzinfo=dt.UTC)
 
     def item_updateddate(self, item: PolicyChange) -> dt.datetime:
-        return item.published_at or timezone.now()
+        # The change's own date, not when the guides were loaded: a feed reader shows
+        # "3 Nov 2025", and reloading the content does not make old changes look new.
+        return self.item_pubdate(item)
 
 
 def _guide(guide: Guide) -> dict:

@@ -4,8 +4,10 @@ Each file is validated against `guides.schema` first; an invalid file is reporte
 with its file, field and reason and nothing of it is written, while the other files
 still load. A valid file whose content hash equals its platform's latest version
 writes nothing. A changed file makes a new immutable `ContentVersion` and updates
-guides, steps, policy changes and watched pages in one transaction. Guides and steps
-that leave a file are marked inactive (progress refers to them), never deleted.
+guides, steps and policy changes in one transaction, and hands the `watch:` list to
+the watcher through `guides.hooks.watch_declared` in that same transaction. Guides
+and steps that leave a file are marked inactive (progress refers to them), never
+deleted.
 New policy changes are published once, which is what starts reminders.
 """
 
@@ -23,8 +25,8 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import OuterRef, Subquery
 
-from guides import schema
-from guides.models import ContentVersion, Guide, Platform, PolicyChange, Step, WatchedPage
+from guides import hooks, schema
+from guides.models import ContentVersion, Guide, Platform, PolicyChange, Step
 from guides.signals import publish
 
 log = logging.getLogger(__name__)
@@ -196,6 +198,7 @@ def _load_steps(guide: Guide, items: list[schema.Step]) -> None:
         values = {
             "position": position,
             "title": item.title,
+            "role": item.role.value,
             "body": (item.body or "").strip(),
             "body_html": render_markdown(item.body),
             "path": list(item.path),
@@ -237,20 +240,6 @@ def _load_policy_changes(
 
 
 def _load_watched_pages(platform: Platform, items: list[schema.WatchedPage]) -> None:
-    urls = []
-    for item in items:
-        url = str(item.url)
-        urls.append(url)
-        WatchedPage.objects.update_or_create(
-            platform=platform,
-            url=url,
-            defaults={
-                "title": item.title,
-                "select": list(item.select),
-                "remove": list(item.remove),
-                "keywords": list(item.keywords),
-                "js": item.js,
-                "active": True,
-            },
-        )
-    platform.watched_pages.exclude(url__in=urls).update(active=False)
+    """Hand the `watch:` declarations to whoever watches pages (the watcher app)."""
+    for hook in hooks.watch_declared:
+        hook(platform, items)

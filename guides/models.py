@@ -8,14 +8,12 @@ they are marked inactive, because people's progress refers to them.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guides import schema
-from guides.fetch import Outcome
 
 LABELS = {
     schema.Category.SOCIAL: _("Social"),
@@ -35,6 +33,9 @@ LABELS = {
     schema.Difficulty.EASY: _("Easy"),
     schema.Difficulty.MEDIUM: _("Medium"),
     schema.Difficulty.HARD: _("Hard"),
+    schema.Role.DO: _("Do"),
+    schema.Role.OPTIONAL: _("Optional"),
+    schema.Role.LATER: _("Later"),
 }
 
 
@@ -129,17 +130,15 @@ class Guide(models.Model):
     def has_steps(self) -> bool:
         return self.kind != schema.Kind.NO_OPT_OUT
 
-    @property
-    def last_verified(self):
-        dates = [s["verified_on"] for s in self.sources if s.get("verified_on")]
-        return max(dates) if dates else None
-
 
 class Step(models.Model):
     guide = models.ForeignKey(Guide, on_delete=models.CASCADE, related_name="steps")
     key = models.SlugField(max_length=60)
     position = models.PositiveIntegerField(default=0)
     title = models.CharField(max_length=200)
+    role = models.CharField(
+        max_length=10, choices=choices(schema.Role), default=schema.Role.DO.value
+    )
     body = models.TextField(blank=True)
     body_html = models.TextField(blank=True)
     path = models.JSONField(default=list)
@@ -154,6 +153,15 @@ class Step(models.Model):
 
     def __str__(self) -> str:
         return f"{self.guide.slug}/{self.key}"
+
+    @property
+    def counts(self) -> bool:
+        """A `do` step: the guide is done when every one of these is ticked."""
+        return self.role == schema.Role.DO
+
+    @property
+    def is_later(self) -> bool:
+        return self.role == schema.Role.LATER
 
 
 class PolicyChange(models.Model):
@@ -181,115 +189,3 @@ class PolicyChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%d %b %Y}: {self.title}"
-
-
-class WatchedPage(models.Model):
-    """An official page the watcher fetches; declared in the platform's content file."""
-
-    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="watched_pages")
-    url = models.URLField(max_length=500)
-    title = models.CharField(max_length=200)
-    select = models.JSONField(default=list)
-    remove = models.JSONField(default=list)
-    keywords = models.JSONField(default=list)
-    js = models.BooleanField(default=False)
-    active = models.BooleanField(default=True)
-    # Watcher state: written by guides/watch.py only, never by the content loader.
-    spec_hash = models.CharField(
-        max_length=64, blank=True, help_text=_("select/remove the stable text was made with.")
-    )
-    stable_hash = models.CharField(max_length=64, blank=True)
-    stable_snapshot = models.ForeignKey(
-        "Snapshot", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    last_hash = models.CharField(
-        max_length=64, blank=True, help_text=_("Hash of the last page read; the validators' text.")
-    )
-    etag = models.CharField(max_length=300, blank=True)
-    last_modified = models.CharField(max_length=100, blank=True)
-    last_attempt_at = models.DateTimeField(null=True, blank=True)
-    last_checked_at = models.DateTimeField(
-        null=True, blank=True, help_text=_("Last time the page was read successfully.")
-    )
-    last_changed_at = models.DateTimeField(null=True, blank=True)
-    failures = models.PositiveIntegerField(default=0, help_text=_("Failed checks in a row."))
-    unwatchable_since = models.DateTimeField(
-        null=True, blank=True, help_text=_("Editors were told the page can no longer be watched.")
-    )
-
-    class Meta:
-        ordering = ["platform", "url"]
-        constraints = [
-            models.UniqueConstraint(fields=["platform", "url"], name="watched_page_unique")
-        ]
-
-    def __str__(self) -> str:
-        return self.url
-
-
-class Snapshot(models.Model):
-    """One check of a watched page: what came back, how it was classified, what it said.
-
-    Raw HTML and text are kept when the text is not the page's stable text (a first
-    load, a candidate change, a failure worth reading); a check that found the stable
-    text again keeps only its hash, so months of checks cost little.
-    """
-
-    page = models.ForeignKey(WatchedPage, on_delete=models.CASCADE, related_name="snapshots")
-    fetched_at = models.DateTimeField(default=timezone.now)
-    outcome = models.CharField(max_length=20, choices=[(o.value, o.value) for o in Outcome])
-    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    final_url = models.CharField(max_length=1000, blank=True)
-    etag = models.CharField(max_length=300, blank=True)
-    last_modified = models.CharField(max_length=100, blank=True)
-    error = models.CharField(max_length=300, blank=True)
-    raw = models.TextField(blank=True, help_text=_("The body as fetched, capped."))
-    text = models.TextField(blank=True, help_text=_("The watched part, normalised."))
-    hash = models.CharField(max_length=64, blank=True)
-
-    class Meta:
-        ordering = ["-fetched_at", "-id"]
-        indexes = [models.Index(fields=["page", "fetched_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.page_id} {self.fetched_at:%Y-%m-%d %H:%M} {self.outcome}"
-
-
-class DetectedChange(models.Model):
-    """A confirmed change of a watched page's text, waiting for an editor's decision."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Pending review")
-        RECORDED = "recorded", _("Recorded as policy change")
-        DISMISSED = "dismissed", _("Dismissed")
-
-    page = models.ForeignKey(WatchedPage, on_delete=models.CASCADE, related_name="detected_changes")
-    old_snapshot = models.ForeignKey(
-        Snapshot, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    new_snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="+")
-    diff = models.TextField(help_text=_("Unified diff of the normalised text."))
-    keyword_hits = models.JSONField(default=list, blank=True)
-    detected_at = models.DateTimeField(default=timezone.now)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    policy_change = models.ForeignKey(
-        PolicyChange, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-detected_at", "-id"]
-        indexes = [models.Index(fields=["status", "detected_at"])]
-        constraints = [
-            models.UniqueConstraint(fields=["new_snapshot"], name="detected_change_snapshot_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.page.title} ({self.detected_at:%d %b %Y})"

@@ -27,6 +27,9 @@ from pydantic import (
     model_validator,
 )
 
+from guides.domains import registrable_domain, url_domain
+from guides.selectors import invalid_selectors
+
 # libyaml's C parser when present (several times faster), the pure-Python one otherwise.
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -60,6 +63,14 @@ class Kind(StrEnum):
     EMAIL = "email"
     ADMIN_ONLY = "admin-only"
     NO_OPT_OUT = "no-opt-out"
+
+
+class Role(StrEnum):
+    """What a step is for: a guide is done when its `do` steps are."""
+
+    DO = "do"  # part of the opt-out: counted
+    OPTIONAL = "optional"  # an alternative or extra route: never holds the guide back
+    LATER = "later"  # a dated re-check after finishing, not a checkbox
 
 
 class Difficulty(StrEnum):
@@ -118,6 +129,10 @@ class Variant(Strict):
 class Step(Strict):
     key: Slug = Field(description="Stable id; progress refers to it. Never reuse one.")
     title: ShortText
+    role: Role = Field(
+        default=Role.DO,
+        description="do (counted), optional (never holds the guide back) or later (a re-check).",
+    )
     body: Text | None = Field(default=None, description="Small Markdown, sanitised.")
     path: list[ShortText] = Field(
         default_factory=list, description="The setting's path as breadcrumbs."
@@ -188,6 +203,8 @@ class Guide(Strict):
                 raise ValueError("a no-opt-out guide must list alternatives")
         elif not self.steps:
             raise ValueError(f"a {self.kind.value} guide needs at least one step")
+        if any(s.role == Role.LATER for s in self.steps) and not self.recheck_after_days:
+            raise ValueError("a guide with a `later` step must set recheck_after_days")
         if self.kind == Kind.ADMIN_ONLY and not self.who_must_act:
             raise ValueError("an admin-only guide must say who_must_act")
         return self
@@ -207,7 +224,24 @@ class WatchedPage(Strict):
     select: list[ShortText] = Field(default_factory=lambda: ["main"])
     remove: list[ShortText] = Field(default_factory=list)
     keywords: list[ShortText] = Field(default_factory=list)
-    js: bool = Field(default=False, description="Renders only with client scripts.")
+    js: bool = Field(default=False, description="Render with headless Chromium (scripts).")
+
+    @field_validator("url")
+    @classmethod
+    def _https(cls, value: AnyHttpUrl) -> AnyHttpUrl:
+        if value.scheme != "https":
+            raise ValueError("a watched page must be an https URL")
+        if url_domain(str(value)) is None:
+            raise ValueError("a watched page must be on a registered domain, not an address")
+        return value
+
+    @field_validator("select", "remove")
+    @classmethod
+    def _css(cls, value: list[str]) -> list[str]:
+        bad = invalid_selectors(value)
+        if bad:
+            raise ValueError(f"not a valid CSS selector: {bad[0]!r}")
+        return value
 
 
 class Platform(Strict):
@@ -215,6 +249,10 @@ class Platform(Strict):
     name: ShortText
     category: Category
     website: AnyHttpUrl
+    official_domains: list[ShortText] = Field(
+        default_factory=list,
+        description="Other domains of the platform's own pages (e.g. openai.com for ChatGPT).",
+    )
     summary: Text
     guides: list[Guide] = Field(min_length=1)
     policy_changes: list[PolicyChange] = Field(default_factory=list)
@@ -233,7 +271,20 @@ class Platform(Strict):
         keys = [(c.date, c.title) for c in self.policy_changes]
         if len(set(keys)) != len(keys):
             raise ValueError("two policy_changes share a date and title")
+        self._watched_pages_on_own_domains()
         return self
+
+    def _watched_pages_on_own_domains(self) -> None:
+        """The watcher fetches only the platform's own sites (its perimeter)."""
+        own = {url_domain(str(self.website))}
+        own |= {registrable_domain(d) for d in getattr(self, "official_domains", None) or []}
+        own.discard(None)
+        for i, page in enumerate(self.watch):
+            if url_domain(str(page.url)) not in own:
+                raise ValueError(
+                    f"watch.{i}.url is not on the platform's own domain "
+                    f"({', '.join(sorted(own))}); list the domain in official_domains"
+                )
 
 
 class ContentError(Exception):

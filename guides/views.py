@@ -8,14 +8,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from guides import hooks
 from guides.catalog import CatalogFilterForm, active_platforms, cache_query, filter_platforms
 from guides.models import Guide, Platform, PolicyChange, Step
 from guides.regions import REGION_LABELS, chosen_region, region_label
-from guides.watch import status_for_guide
 from optout_site.htmx import HtmxHttpRequest
 from optout_site.pagecache import cacheable_page
 from optout_site.redirects import safe_next
@@ -28,8 +27,12 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "guides/home.html", {"platform_count": count})
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def set_region(request: HttpRequest) -> HttpResponse:
+    """GET: the region page (linked from every page's header); POST: keep the choice."""
+    if request.method != "POST":
+        next_url = safe_next(request, request.GET.get("next"), reverse("guides:catalog"))
+        return render(request, "guides/region.html", {"next_url": next_url})
     region = request.POST.get("region", "")
     next_url = safe_next(request, request.POST.get("next"), reverse("guides:catalog"))
     if region and region not in REGION_LABELS:
@@ -121,7 +124,6 @@ def guide_context(request: HttpRequest, platform_slug: str, guide_slug: str) -> 
         "changes": changes,
         "applies": guide.applies_in(region),
         "region_names": [region_label(r) for r in guide.regions],
-        "watch_pages": status_for_guide(guide),
     }
 
 

@@ -5,7 +5,7 @@
 header lines may run to RFC 5322's 998 characters (Python's default of 78 folds a
 long List-Unsubscribe URL into RFC 2047 encoded words, which mail clients do not
 read as a URL). What each email says lives with its app (tracker/emails.py,
-guides/notify.py); how bulk email is queued and sent lives in tracker/outbox.py.
+watcher/notify.py); how bulk email is queued and sent lives in tracker/outbox.py.
 """
 
 from __future__ import annotations

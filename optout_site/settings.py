@@ -67,6 +67,12 @@ else:
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "testserver"]
 
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The product's name, in one place: header, page titles, email subjects and senders.
+SITE_NAME = env("SITE_NAME", "AI Opt-Out Guide")
+# Who runs the site, as the About page says it (set it for your deployment).
+SITE_OPERATOR = env("SITE_OPERATOR", "the maintainers of the open-source AI Opt-Out Guide project")
+# Who is told about a reported problem; empty means every active staff user with an email.
+STAFF_EMAILS = env_list("STAFF_EMAILS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -79,6 +85,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "guides",
     "tracker",
+    "watcher",
 ]
 
 MIDDLEWARE = [
@@ -96,6 +103,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tracker.visitors.VisitorCookieMiddleware",
+    "optout_site.errorpages.ErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "optout_site.urls"
@@ -173,8 +181,8 @@ if env("SMTP_HOST"):
         }
     }
 else:
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "optout_site <reminders@optout.localhost>")
+    MAILERS = {"default": {"BACKEND": "optout_site.console_mail.EmailBackend"}}
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <reminders@optout.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LANGUAGE_CODE = "en"
@@ -244,6 +252,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+if CELERY_TASK_ALWAYS_EAGER:
+    # In-process tasks (make run): no "Task … succeeded" line per task, and no broker
+    # warning, since there is no broker on purpose.
+    LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}
+    LOGGING["loggers"]["kombu.connection"] = {"level": "ERROR"}
 
 # --- Reminders (tracker/reminders.py, tracker/tasks.py) -------------------------------
 from celery.schedules import crontab  # noqa: E402
@@ -286,20 +299,27 @@ CELERY_BEAT_SCHEDULE = {
 }
 # --- end Reminders --------------------------------------------------------------------
 
-# --- Watcher (guides/watch.py, guides/tasks.py) ----------------------------------------
+# --- Watcher (watcher/watch.py, watcher/tasks.py) ------------------------------------
+# Every WATCH_* default is here; the watcher reads settings.WATCH_* and nothing else.
 # How often beat checks every watched page, and what a check may cost the platform.
 WATCH_EVERY_HOURS = env_int("WATCH_EVERY_HOURS", 6)
-WATCH_TIMEOUT = env_int("WATCH_TIMEOUT", 15)  # seconds per request
+WATCH_TIMEOUT = env_int("WATCH_TIMEOUT", 15)  # seconds per request (and per render)
 WATCH_MAX_BYTES = env_int("WATCH_MAX_BYTES", 3_000_000)  # bigger pages are "too_large"
 WATCH_HOST_DELAY = env_int("WATCH_HOST_DELAY", 2)  # seconds between requests to one host
 WATCH_HOST_SPACING = env_int("WATCH_HOST_SPACING", 30)  # seconds between checks of one host
+WATCH_BACKOFF = env_int("WATCH_BACKOFF", 5)  # seconds before the one retry of a failed request
 # Failed checks in a row before editors hear "this page can no longer be watched".
 WATCH_ALERT_AFTER = env_int("WATCH_ALERT_AFTER", 4)
 # A version seen this recently that gave way to the stable one again is a flip, not news.
 WATCH_FLIP_DAYS = env_int("WATCH_FLIP_DAYS", 7)
 WATCH_KEEP_DAYS = env_int("WATCH_KEEP_DAYS", 90)  # snapshots nothing refers to
+# Headless Chromium for pages declared `js: true` (watcher/render.py).
+WATCH_CHROMIUM = env("WATCH_CHROMIUM", "/usr/bin/chromium")
+# Origins ("http://127.0.0.1", any port) exempt from the https and public-address rules.
+# For the test suite's local server only: a system check refuses it with DEBUG off.
+WATCH_ALLOWED_TEST_ORIGINS: list[str] = []
 CELERY_BEAT_SCHEDULE["watch-pages"] = {
-    "task": "guides.watch_all",
+    "task": "watcher.watch_all",
     "schedule": WATCH_EVERY_HOURS * 3600.0,
 }
 # --- end Watcher ----------------------------------------------------------------------

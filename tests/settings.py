@@ -14,3 +14,6 @@ WHITENOISE_AUTOREFRESH = True
 # The live server's thread must not keep a connection open past a test, or the test
 # database cannot be dropped at the end of the run.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
+# The watcher's tests serve recorded pages from a local server over http.
+WATCH_ALLOWED_TEST_ORIGINS = ["http://127.0.0.1"]

@@ -26,11 +26,13 @@ def test_all_page_types_parse_without_errors(content):
     client.post(f"/me/tick/linkedin/{step.guide.slug}/{step.key}/", {"done": "1"})
     client.post("/me/platforms/reddit/add/")
     urls = ["/", "/platforms/", "/platforms/?q=zzz", "/me/", "/me/signin/", "/me/delete/"]
+    urls += ["/region/", "/about/", "/privacy/", "/accessibility/", "/me/subscribe/sent/"]
+    urls += ["/report/linkedin/generative-ai-training/?step=switch-off-training"]
     urls += [g.get_absolute_url() for g in Guide.objects.filter(active=True)]
     urls += list({g.platform.get_absolute_url() for g in Guide.objects.select_related("platform")})
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url
         assert_valid(response.content.decode(), url)
-    for url in ["/platforms/nope/", "/me/signin/expired-token/"]:
+    for url in ["/platforms/nope/", "/me/signin/expired-token/", "/me/signout/", "/nope/"]:
         assert_valid(client.get(url).content.decode(), url)

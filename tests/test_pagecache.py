@@ -64,11 +64,11 @@ def test_one_persons_progress_is_never_shown_to_another(content):
     step = first_step()
     alice.post(f"/me/tick/linkedin/{step.guide.slug}/{step.key}/", {"done": "1"})
     bob.post("/me/platforms/reddit/add/")  # bob is a visitor too, with his own stamp
-    assert "1 of 4 steps done." in alice.get(GUIDE).content.decode()
-    assert "1 of 4 steps done." in alice.get(GUIDE).content.decode()  # cached for alice
+    assert "1 of 3 steps done." in alice.get(GUIDE).content.decode()
+    assert "1 of 3 steps done." in alice.get(GUIDE).content.decode()  # cached for alice
     for _ in range(2):
-        assert "0 of 4 steps done." in bob.get(GUIDE).content.decode()
-    assert "1 of 4 steps done." not in Client().get(GUIDE).content.decode()
+        assert "0 of 3 steps done." in bob.get(GUIDE).content.decode()
+    assert "1 of 3 steps done." not in Client().get(GUIDE).content.decode()
     assert ">LinkedIn</a>" not in bob.get("/me/").content.decode()
 
 
@@ -78,10 +78,10 @@ def test_own_write_is_visible_at_once_on_every_device(content):
         device.post("/me/signin/", {"email": "me@example.org"})
         link = re.search(r"/me/signin/\S+/", mail.outbox[-1].body).group(0)
         device.post(link)
-    assert "0 of 4 steps done." in laptop.get(GUIDE).content.decode()  # now cached
+    assert "0 of 3 steps done." in laptop.get(GUIDE).content.decode()  # now cached
     step = first_step()
     phone.post(f"/me/tick/linkedin/{step.guide.slug}/{step.key}/", {"done": "1"})
-    assert "1 of 4 steps done." in laptop.get(GUIDE).content.decode()
+    assert "1 of 3 steps done." in laptop.get(GUIDE).content.decode()
 
 
 def test_synced_content_change_is_visible_at_once(client, content, tmp_path, settings):

@@ -64,11 +64,11 @@ def test_tick_without_js_redirects_and_page_shows_it_done(client, content):
     tick(client, steps[0])
     tick(client, steps[1])
     html = client.get(GUIDE).content.decode()
-    assert 'value="2"' in html and "2 of 4 steps done." in html
+    assert 'value="2"' in html and "2 of 3 steps done." in html
     assert html.count('class="step done"') == 2
     tick(client, steps[0], done=False)
     html = client.get(GUIDE).content.decode()
-    assert "1 of 4 steps done." in html
+    assert "1 of 3 steps done." in html
 
 
 def test_tick_with_htmx_returns_step_row_and_progress_partial(client, content):
@@ -79,7 +79,7 @@ def test_tick_with_htmx_returns_step_row_and_progress_partial(client, content):
     assert "<html" not in html
     assert html.strip().startswith(f'<li class="step done" id="step-{step.key}"')
     assert 'id="guide-progress"' in html and 'hx-swap-oob="true"' in html
-    assert 'role="status"' in html and "1 of 4 steps done." in html
+    assert 'role="status"' in html and "1 of 3 steps done." in html
 
 
 def test_repeated_tick_is_idempotent(client, content):
@@ -135,7 +135,7 @@ def test_other_visitors_progress_is_invisible_and_untouchable(content):
     tick(other, steps[2])
 
     other_page = other.get(GUIDE).content.decode()
-    assert "1 of 4 steps done." in other_page
+    assert "1 of 3 steps done." in other_page
     other_data = json.loads(other.get("/me/data.json").content)
     assert [p["step"] for p in other_data["progress"]] == [steps[2].key]
 
@@ -148,7 +148,7 @@ def test_other_visitors_progress_is_invisible_and_untouchable(content):
     stealer = Client()
     stealer.cookies["visitor"] = str(owner_visitor.pk)
     assert tick(stealer, steps[3]).status_code == 400
-    assert "2 of 4 steps done." not in stealer.get(GUIDE).content.decode()
+    assert "2 of 3 steps done." not in stealer.get(GUIDE).content.decode()
 
 
 def test_dashboard_lists_chosen_and_started_platforms_with_statuses(client, content):
@@ -255,7 +255,7 @@ def test_edited_step_is_flagged_and_new_steps_show_not_done(client, content, tmp
     call_command("sync_guides", "--dir", str(tmp_path), stdout=io.StringIO())
 
     page = client.get(GUIDE).content.decode()
-    assert "4 of 5 steps done." in page
+    assert "3 of 4 steps done." in page
     assert page.count("Changed since you ticked it") == 1
 
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.html import format_html
 
-from tracker.models import OutboxEmail, Reminder, Subscription
+from tracker import reports
+from tracker.models import OutboxEmail, ProblemReport, Reminder, Subscription
 
 
 @admin.register(Subscription)
@@ -65,3 +67,53 @@ class OutboxEmailAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+# --- Report a problem: the editors' queue ---------------------------------------------
+
+
+@admin.register(ProblemReport)
+class ProblemReportAdmin(admin.ModelAdmin):
+    """Reported problems, new first, each next to the guide (and step) it is about."""
+
+    list_display = ["created_at", "guide_link", "step", "summary", "has_email", "status"]
+    list_filter = ["status", "guide__platform"]
+    list_select_related = ["guide__platform", "step"]
+    search_fields = ["message", "guide__title", "guide__platform__name"]
+    readonly_fields = [
+        "guide_link",
+        "step",
+        "message",
+        "email",
+        "created_at",
+        "notified_at",
+        "status",
+        "resolved_at",
+    ]
+    fields = readonly_fields
+    actions = ["mark_resolved"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # only people report problems
+
+    @admin.display(description="guide", ordering="guide__platform__name")
+    def guide_link(self, obj: ProblemReport) -> str:
+        return format_html(
+            '{}: <a href="{}">{}</a>',
+            obj.guide.platform.name,
+            obj.guide.get_absolute_url(),
+            obj.guide.title,
+        )
+
+    @admin.display(description="what is wrong")
+    def summary(self, obj: ProblemReport) -> str:
+        return obj.message if len(obj.message) <= 80 else obj.message[:79] + "…"
+
+    @admin.display(description="reply to", boolean=True)
+    def has_email(self, obj: ProblemReport) -> bool:
+        return bool(obj.email)
+
+    @admin.action(description="Mark resolved (deletes the reporter's email)")
+    def mark_resolved(self, request: HttpRequest, queryset) -> None:
+        count = reports.resolve(list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"{count} report(s) resolved.")

@@ -237,3 +237,40 @@ class OutboxEmail(OutboxRow):
 
     def __str__(self) -> str:
         return f"{self.key} {self.status}"
+
+
+# --- Report a problem (tracker/reports.py) ---------------------------------------------
+
+
+class ProblemReport(models.Model):
+    """What a person says is wrong with a guide or one of its steps: the editors' queue.
+
+    Never shown publicly. `email` is optional (for a reply) and cleared when an editor
+    resolves the report; `visitor` is the reporter's anonymous visitor, if any, so the
+    report goes with their export and erase.
+    """
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        RESOLVED = "resolved", _("Resolved")
+
+    guide = models.ForeignKey("guides.Guide", on_delete=models.CASCADE, related_name="+")
+    step = models.ForeignKey(
+        "guides.Step", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.TextField(max_length=2000)
+    email = models.EmailField(blank=True)
+    visitor = models.ForeignKey(
+        Visitor, null=True, blank=True, on_delete=models.CASCADE, related_name="problem_reports"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    created_at = models.DateTimeField(default=timezone.now)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.guide_id} {self.created_at:%Y-%m-%d}"

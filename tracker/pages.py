@@ -8,10 +8,12 @@ templates that fill the page's slots (guides templates never name tracker URLs).
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.urls import reverse
 
 from guides.regions import chosen_region
 from tracker.models import Visitor
 from tracker.progress import GuideState, changed_steps, states_for
+from tracker.reports import report_url
 from tracker.visitors import current_visitor
 
 GUIDE_SLOTS = {
@@ -19,6 +21,7 @@ GUIDE_SLOTS = {
     "recheck": "tracker/guide_recheck.html",
     "step": "tracker/tick_form.html",
     "subscribe": "tracker/subscribe_form.html",
+    "report": "tracker/report_link.html",
 }
 CATALOG_SLOTS = {"platform": "tracker/catalog_list_button.html"}
 
@@ -35,6 +38,12 @@ def guide_state(request: HttpRequest, guide) -> tuple[Visitor | None, GuideState
     return visitor, state
 
 
+def step_links(guide) -> dict:
+    """The per-guide links a step row shows: report a problem, remind me to re-check."""
+    remind = reverse("tracker:subscribe") + f"?platform={guide.platform.slug}&recheck=1"
+    return {"report_url": report_url(guide), "remind_url": remind}
+
+
 def guide_page_extras(request: HttpRequest, context: dict) -> dict:
     guide = context["guide"]
     visitor, state = guide_state(request, guide)
@@ -47,6 +56,7 @@ def guide_page_extras(request: HttpRequest, context: dict) -> dict:
         "on_list": any(p.pk == guide.platform_id for p in my_platforms),
         "my_platforms": my_platforms,
         "slots": GUIDE_SLOTS,
+        **step_links(guide),
     }
 
 

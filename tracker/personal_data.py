@@ -1,4 +1,7 @@
-"""Personal data: everything stored about a person, as JSON or CSV; and erasing all of it."""
+"""Personal data: everything stored about a person, as JSON or CSV; and erasing all of it.
+
+What is stored is described once, in tracker.datafacts (the /privacy/ page lists it).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import json
 import operator
 from functools import reduce
 
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import Q
@@ -15,10 +19,18 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from guides.models import Guide
-from tracker.models import EmailToken, OutboxEmail, Progress, Subscription, Visitor
+from tracker.datafacts import (
+    ACCOUNT,
+    OUTBOX_EMAIL,
+    PROBLEM_REPORT,
+    PROGRESS,
+    SUBSCRIPTION,
+    VISITOR,
+)
+from tracker.models import EmailToken, OutboxEmail, ProblemReport, Progress, Subscription, Visitor
 
 
-def _subscriptions(request: HttpRequest, visitor: Visitor | None):
+def subscriptions_of(request: HttpRequest, visitor: Visitor | None):
     query = Subscription.objects.none()
     if visitor is not None:
         query = Subscription.objects.filter(visitor=visitor)
@@ -27,83 +39,49 @@ def _subscriptions(request: HttpRequest, visitor: Visitor | None):
     return query.distinct().prefetch_related("platforms")
 
 
+def reports_of(request: HttpRequest, visitor: Visitor | None):
+    """Problem reports that carry this person's visitor or (signed-in) email."""
+    query = ProblemReport.objects.none()
+    if visitor is not None:
+        query = ProblemReport.objects.filter(visitor=visitor)
+    if request.user.is_authenticated:
+        query = query | ProblemReport.objects.filter(email__iexact=request.user.email)
+    return query.distinct().select_related("guide__platform", "step")
+
+
+def outbox_emails_of(request: HttpRequest, subscriptions: list[Subscription]):
+    """Single emails in the outbox (tracker.outbox.put) to this person's addresses."""
+    addresses = {s.email for s in subscriptions}
+    if request.user.is_authenticated:
+        addresses.add(request.user.email)
+    if not addresses:
+        return OutboxEmail.objects.none()
+    return OutboxEmail.objects.filter(reduce(operator.or_, (Q(to__iexact=a) for a in addresses)))
+
+
 def collect(request: HttpRequest, visitor: Visitor | None) -> dict:
+    """The download: every record of tracker.datafacts that concerns this person."""
     data: dict = {"exported_at": timezone.now().isoformat(), "visitor": None, "account": None}
     if request.user.is_authenticated:
-        data["account"] = {
-            "email": request.user.email,
-            "joined": request.user.date_joined.isoformat(),
-        }
+        data[ACCOUNT.key] = ACCOUNT.dump(request.user)
     progress = []
     if visitor is not None:
-        data["visitor"] = {
-            "id": str(visitor.pk),
-            "created_at": visitor.created_at.isoformat(),
-            "last_seen_on": visitor.last_seen_on.isoformat(),
-            "region": visitor.region,
-            "account_type": visitor.account_type,
-            "platforms": sorted(visitor.platforms.values_list("slug", flat=True)),
-        }
+        data[VISITOR.key] = VISITOR.dump(visitor)
         ticks = Progress.objects.filter(visitor=visitor).select_related(
             "guide__platform", "step", "version"
         )
         progress = [
-            {
-                "platform": t.guide.platform.slug,
-                "guide": t.guide.slug,
-                "step": t.step.key,
-                "step_title": t.step.title,
-                "done_at": t.done_at.isoformat(),
-                "content_version": t.version.number if t.version else None,
-            }
+            PROGRESS.dump(t)
             for t in ticks.order_by("guide__platform__slug", "guide__slug", "step__position")
         ]
-    data["progress"] = progress
-    data["region_cookie"] = request.COOKIES.get("region")
-    subscriptions = list(_subscriptions(request, visitor))
-    data["subscriptions"] = [
-        {
-            "email": s.email,
-            "platforms": sorted(p.slug for p in s.platforms.all()),
-            "frequency": s.frequency,
-            "recheck_nudges": s.recheck_nudges,
-            "created_at": s.created_at.isoformat(),
-            "confirmed_at": s.confirmed_at.isoformat() if s.confirmed_at else None,
-            "unsubscribed_at": s.unsubscribed_at.isoformat() if s.unsubscribed_at else None,
-            "reminders": [
-                {
-                    "change": r.change.title,
-                    "status": r.status,
-                    "sent_at": r.sent_at.isoformat() if r.sent_at else None,
-                }
-                for r in s.reminders.select_related("change")
-            ],
-        }
-        for s in subscriptions
-    ]
-    data["emails"] = _emails(request, subscriptions)
+    data[PROGRESS.key] = progress
+    data["region_cookie"] = request.COOKIES.get(settings.REGION_COOKIE_NAME)
+    subscriptions = list(subscriptions_of(request, visitor))
+    data[SUBSCRIPTION.key] = [SUBSCRIPTION.dump(s) for s in subscriptions]
+    data[PROBLEM_REPORT.key] = [PROBLEM_REPORT.dump(r) for r in reports_of(request, visitor)]
+    emails = outbox_emails_of(request, subscriptions).order_by("pk")
+    data[OUTBOX_EMAIL.key] = [OUTBOX_EMAIL.dump(e) for e in emails]
     return data
-
-
-def _emails(request: HttpRequest, subscriptions: list[Subscription]) -> list[dict]:
-    addresses = {s.email for s in subscriptions}
-    if request.user.is_authenticated:
-        addresses.add(request.user.email)
-    return [
-        {"subject": e.subject, "to": e.to, "status": e.status, "sent_at": _iso(e.sent_at)}
-        for e in _outbox_emails(addresses).order_by("pk")
-    ]
-
-
-def _iso(value) -> str | None:
-    return value.isoformat() if value else None
-
-
-def _outbox_emails(addresses: set[str]):
-    """Single emails in the outbox (tracker.outbox.put) to any of these addresses."""
-    if not addresses:
-        return OutboxEmail.objects.none()
-    return OutboxEmail.objects.filter(reduce(operator.or_, (Q(to__iexact=a) for a in addresses)))
 
 
 def as_json(request: HttpRequest, visitor: Visitor | None) -> str:
@@ -147,14 +125,15 @@ def as_csv(request: HttpRequest, visitor: Visitor | None) -> str:
 def erase(request: HttpRequest, visitor: Visitor | None) -> None:
     """Delete every row that refers to this person."""
     user = request.user if request.user.is_authenticated else None
-    subscriptions = list(_subscriptions(request, visitor))
+    subscriptions = list(subscriptions_of(request, visitor))
     emails = {s.email for s in subscriptions} | ({user.email} if user else set())
     Subscription.objects.filter(pk__in=[s.pk for s in subscriptions]).delete()
+    ProblemReport.objects.filter(pk__in=[r.pk for r in reports_of(request, visitor)]).delete()
+    outbox_emails_of(request, subscriptions).delete()
     if emails:
         EmailToken.objects.filter(
             reduce(operator.or_, (Q(email__iexact=e) for e in emails))
         ).delete()
-        _outbox_emails(emails).delete()
     if visitor is not None:
         visitor.delete()
     if user is not None:

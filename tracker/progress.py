@@ -2,8 +2,12 @@
 
 Status per guide: not started, in progress, done, needs re-check (finished before a
 later policy change affecting it), not applicable (region or account type), no
-opt-out exists. Everything here runs a fixed number of queries whatever the number
-of guides, steps and ticks.
+opt-out exists, optional (a route with no `do` step). Only `do` steps count: a guide
+is done when they are all ticked; `optional` steps can be ticked but never hold it
+back; `later` steps are not ticked at all but become a re-check date once the guide
+is done (`recheck_after_days` after it was finished; the re-check nudges email it).
+Everything here runs a fixed number of queries whatever the number of guides, steps
+and ticks.
 """
 
 from __future__ import annotations
@@ -13,11 +17,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guides.models import ContentVersion, Guide, PolicyChange, Step
+from guides.schema import Role
 from tracker.models import Progress, Visitor
 
 
@@ -28,6 +32,7 @@ class Status(StrEnum):
     NEEDS_RECHECK = "needs-recheck"
     NOT_APPLICABLE = "not-applicable"
     NO_OPT_OUT = "no-opt-out"
+    OPTIONAL = "optional"
 
     @property
     def label(self) -> str:
@@ -41,7 +46,18 @@ STATUS_LABELS = {
     Status.NEEDS_RECHECK: _("Needs re-check"),
     Status.NOT_APPLICABLE: _("Not applicable"),
     Status.NO_OPT_OUT: _("No opt-out exists"),
+    Status.OPTIONAL: _("Optional"),
 }
+# Statuses whose steps count towards progress bars; the others are not to do.
+COUNTED = {Status.NOT_STARTED, Status.IN_PROGRESS, Status.DONE, Status.NEEDS_RECHECK}
+
+
+@dataclass(frozen=True)
+class StepInfo:
+    id: int
+    key: str
+    title: str
+    role: str
 
 
 @dataclass
@@ -55,15 +71,38 @@ class ChangeInfo:
 @dataclass
 class GuideState:
     guide_id: int
-    total: int = 0
+    steps: list[StepInfo] = field(default_factory=list)
     done_steps: dict[int, Progress] = field(default_factory=dict)
     status: Status = Status.NOT_STARTED
     finished_at: dt.datetime | None = None
+    recheck_on: dt.date | None = None
     changes_since: list[ChangeInfo] = field(default_factory=list)
 
     @property
+    def do_steps(self) -> list[StepInfo]:
+        return [s for s in self.steps if s.role == Role.DO]
+
+    @property
+    def later_steps(self) -> list[StepInfo]:
+        return [s for s in self.steps if s.role == Role.LATER]
+
+    @property
+    def total(self) -> int:
+        """The `do` steps: the only ones a guide's progress counts."""
+        return len(self.do_steps)
+
+    @property
     def done(self) -> int:
-        return len(self.done_steps)
+        return sum(1 for s in self.do_steps if s.id in self.done_steps)
+
+    @property
+    def counted(self) -> bool:
+        return self.status in COUNTED
+
+    @property
+    def next_step(self) -> StepInfo | None:
+        """The first `do` step not ticked yet."""
+        return next((s for s in self.do_steps if s.id not in self.done_steps), None)
 
     @property
     def percent(self) -> int:
@@ -96,12 +135,13 @@ def states_for(
     states = {g.pk: GuideState(g.pk) for g in guides}
     if not ids:
         return states
-    totals = dict(
+    steps: dict[int, list[StepInfo]] = defaultdict(list)
+    for guide_id, *info in (
         Step.objects.filter(guide_id__in=ids, active=True)
-        .values("guide_id")
-        .annotate(n=Count("id"))
-        .values_list("guide_id", "n")
-    )
+        .order_by("guide_id", "position")
+        .values_list("guide_id", "id", "key", "title", "role")
+    ):
+        steps[guide_id].append(StepInfo(*info))
     ticks: dict[int, dict[int, Progress]] = defaultdict(dict)
     changes: dict[int, list[ChangeInfo]] = defaultdict(list)
     if visitor is not None:
@@ -123,7 +163,7 @@ def states_for(
                 changes[guide_id].append(ChangeInfo(*info))
     for guide in guides:
         state = states[guide.pk]
-        state.total = totals.get(guide.pk, 0)
+        state.steps = steps.get(guide.pk, [])
         state.done_steps = ticks.get(guide.pk, {})
         state.status = _status(guide, state, changes.get(guide.pk, []), region, account_type)
     return states
@@ -136,19 +176,24 @@ def _status(
     region: str | None,
     account_type: str | None,
 ) -> Status:
+    # Not applicable first: a route that does not apply is not counted anywhere, even
+    # with ticks from before the person changed their region.
+    if not _applies(guide, region, account_type):
+        return Status.NOT_APPLICABLE
     if not guide.has_steps:
         return Status.NO_OPT_OUT
-    if state.total and state.done >= state.total:
-        state.finished_at = max(t.done_at for t in state.done_steps.values())
+    if not state.total:
+        return Status.OPTIONAL
+    if state.done >= state.total:
+        state.finished_at = max(state.done_steps[s.id].done_at for s in state.do_steps)
+        if state.later_steps and guide.recheck_after_days:
+            due = state.finished_at + dt.timedelta(days=guide.recheck_after_days)
+            state.recheck_on = timezone.localdate(due)
         state.changes_since = sorted(
             (c for c in changes if _counts_as_later(c, state.finished_at)), key=lambda c: c.date
         )
         return Status.NEEDS_RECHECK if state.changes_since else Status.DONE
-    if state.done:
-        return Status.IN_PROGRESS
-    if not _applies(guide, region, account_type):
-        return Status.NOT_APPLICABLE
-    return Status.NOT_STARTED
+    return Status.IN_PROGRESS if state.done else Status.NOT_STARTED
 
 
 def set_done(visitor: Visitor, step: Step, done: bool) -> None:

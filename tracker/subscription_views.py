@@ -64,7 +64,8 @@ def _selected_on_get(request: HttpRequest) -> set[str]:
 @vary_on_headers("HX-Request")
 def subscribe(request: HtmxHttpRequest) -> HttpResponse:
     if request.method != "POST":
-        ctx = {"form": SubscribeForm(), "subscribe_choices": _choices(_selected_on_get(request))}
+        form = SubscribeForm(initial={"recheck_nudges": request.GET.get("recheck") == "1"})
+        ctx = {"form": form, "subscribe_choices": _choices(_selected_on_get(request))}
         return render(request, "tracker/subscribe.html", ctx)
     form = SubscribeForm(request.POST)
     if not form.is_valid():
@@ -88,7 +89,7 @@ def subscribe(request: HtmxHttpRequest) -> HttpResponse:
         log.warning("confirmation email not sent: %s", exc)
         return render(request, "tracker/subscribe_unavailable.html", status=503)
     if request.htmx:
-        return render(request, "tracker/subscribe_form.html#subscribe-done", {})
+        return render(request, "tracker/subscribe_form.html#subscribe-done", {"form": form})
     return redirect("tracker:subscribe_sent")
 
 

@@ -209,3 +209,11 @@ def purge_stale_visitors() -> None:
     from tracker.visitors import purge_stale
 
     purge_stale()
+
+
+@shared_task(name="tracker.notify_problem_report")
+def notify_problem_report(report_id: int) -> None:
+    """Email staff about a reported problem; idempotent (notified_at is the claim)."""
+    from tracker.reports import notify_staff
+
+    notify_staff(report_id)

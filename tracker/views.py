@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django_htmx.http import HttpResponseClientRedirect
 
 from guides.models import Guide, Platform, Step
+from guides.schema import Role
 from guides.views import remember_region
 from optout_site.htmx import HtmxHttpRequest
 from optout_site.pagecache import cacheable_page
@@ -24,7 +25,7 @@ from optout_site.redirects import safe_next
 from tracker import accounts, dashboard, email_links, personal_data, progress, ratelimit
 from tracker.forms import DeleteForm, PreferencesForm, SignInForm, TickForm
 from tracker.models import EmailToken
-from tracker.pages import GUIDE_SLOTS, guide_state
+from tracker.pages import GUIDE_SLOTS, guide_state, step_links
 from tracker.visitors import clear_cookie, current_visitor, ensure_visitor
 
 log = logging.getLogger(__name__)
@@ -65,9 +66,14 @@ def tick(
         "tracking": True,
         "changed_keys": set(),
         "slots": GUIDE_SLOTS,
+        **step_links(guide),
     }
     html = render_to_string("guides/guide_detail.html#step-row", context, request)
     html += render_to_string("guides/guide_detail.html#progress", context | {"oob": True}, request)
+    # A tick that finishes (or unfinishes) the guide changes its `later` steps' re-check date.
+    for later in guide.steps.filter(active=True, role=Role.LATER):
+        later_ctx = context | {"step": later, "oob": True}
+        html += render_to_string("tracker/step_later.html", later_ctx, request)
     return HttpResponse(html)
 
 

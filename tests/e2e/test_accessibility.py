@@ -23,6 +23,16 @@ PAGES = [
     "/me/",
     "/me/signin/",
     "/me/delete/",
+    "/region/",
+    "/about/",
+    "/privacy/",
+    "/accessibility/",
+    "/report/linkedin/generative-ai-training/",
+    "/me/subscribe/sent/",
+    "/platforms/meta/no-opt-out-elsewhere/",
+    "/platforms/chatgpt/temporary-chat/",
+    "/no-such-page/",
+    "/me/signout/",
 ]
 
 

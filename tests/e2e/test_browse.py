@@ -15,7 +15,7 @@ def test_home_to_linkedin_guide_with_region_and_filter(page: Page, site, foreign
     expect(page.get_by_role("heading", level=1)).to_contain_text("Stop platforms training AI")
 
     page.get_by_label("Your region").select_option("us")
-    page.get_by_role("button", name="Save region").click()
+    page.get_by_role("button", name="Start: choose your platforms").click()
     expect(page).to_have_url(re.compile(r"/platforms/"))
     expect(page.get_by_label("Applies in")).to_have_value("us")
 
@@ -24,6 +24,7 @@ def test_home_to_linkedin_guide_with_region_and_filter(page: Page, site, foreign
     expect(results).to_have_count(1)  # filtered in place by htmx, no page load
     expect(page).to_have_url(re.compile(r"q=link"))
 
+    page.locator("summary", has_text="Filter").click()  # the folded filters
     page.get_by_label("Kind of opt-out").select_option("form")
     expect(results).to_have_count(1)
     expect(page.locator("#results")).to_contain_text("Data Processing Objection Form")
@@ -51,8 +52,9 @@ def test_filter_works_without_javascript(browser, site):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(site + "/platforms/")
+    page.locator("summary", has_text="Filter").click()
     page.get_by_label("Kind of opt-out").select_option("no-opt-out")
-    page.get_by_role("button", name="Filter").click()
+    page.get_by_role("button", name="Apply filters").click()
     expect(page).to_have_url(re.compile(r"kind=no-opt-out"))
     expect(page.locator("#results")).to_contain_text("Reddit")
     expect(page.locator("#results")).not_to_contain_text("LinkedIn")

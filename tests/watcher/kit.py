@@ -9,34 +9,17 @@ entry would: the requests are real HTTP, only the address is looked up different
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
-import requests
-from server import PageServer
-
-from guides import watch
-from guides.fetch import HostThrottle
-from guides.models import Platform, WatchedPage
+from guides.models import Platform
 from tests.celery_eager import eager_celery  # noqa: F401 - re-exported for watcher tests
 from tests.factories import make_platform
+from tests.watcher.server import HOST, PERIMETER, HostsFile, PageServer
+from watcher import watch
+from watcher.fetch import HostThrottle
+from watcher.models import WatchedPage
 
-HOST = "help.example"
 REMOVE = [".feedback", ".related-articles"]
 KEYWORDS = ["train", "default", "region", "European Union"]
-
-
-class HostsFile(requests.Session):
-    """A session that connects to the PageServer for `HOST`, and elsewhere as usual."""
-
-    def __init__(self, site: PageServer) -> None:
-        super().__init__()
-        self.site = site
-
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any):
-        parts = urlsplit(str(url))
-        if parts.hostname == HOST:
-            url = self.site.url(parts.path + (f"?{parts.query}" if parts.query else ""))
-        return super().request(method, url, *args, **kwargs)
 
 
 def fast(site: PageServer) -> dict[str, Any]:
@@ -46,6 +29,7 @@ def fast(site: PageServer) -> dict[str, Any]:
         "backoff": 0,
         "timeout": 2,
         "session": HostsFile(site),
+        "perimeter": PERIMETER,
     }
 
 

@@ -22,13 +22,23 @@ from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from watcher.perimeter import Perimeter
 
 PAGES = Path(__file__).parent / "pages"
+# The server's origin is exempt from the https and public-address rules in tests, as
+# WATCH_ALLOWED_TEST_ORIGINS in tests/settings.py makes it for the Django side.
+PERIMETER = Perimeter.for_origins(["http://127.0.0.1"])
 HTML = "text/html; charset=utf-8"
+HOST = "help.example"  # the corpus was recorded from https://help.example
 
 
 def page(name: str) -> str:
-    """A corpus page as text, decoded the way guides.fetch decodes a broken page."""
+    """A corpus page as text, decoded the way watcher.fetch decodes a broken page."""
     return (PAGES / name).read_bytes().decode("utf-8", errors="replace")
 
 
@@ -62,7 +72,10 @@ class PageServer:
         self.requests: list[Seen] = []
         self.active = 0
         self.max_active = 0
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self.streamed = 0  # bytes of generated bodies written
+        self._idle = threading.Condition(self._lock)
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._httpd.page_server = self  # type: ignore[attr-defined]
         self._httpd.daemon_threads = True
         # A short poll keeps shutdown, and so each test's teardown, quick.
         self._thread = threading.Thread(
@@ -79,6 +92,11 @@ class PageServer:
     def route(self, path: str, *replies: Reply) -> None:
         with self._lock:
             self._routes[path] = list(replies)
+
+    def wait_idle(self, timeout: float = 10) -> bool:
+        """Block until no request is being answered (an event, not a sleep)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self.active == 0, timeout)
 
     def hits(self, path: str) -> list[Seen]:
         return [seen for seen in self.requests if seen.path == path]
@@ -106,95 +124,111 @@ class PageServer:
         self._thread.join(timeout=5)
 
 
-def _handler_for(server: PageServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            pass  # keep test output quiet
+class _Handler(BaseHTTPRequestHandler):
+    @property
+    def page_server(self) -> PageServer:
+        return self.server.page_server  # type: ignore[attr-defined]
 
-        def do_GET(self) -> None:
-            with server._lock:
-                server.requests.append(Seen(self.path, dict(self.headers), time.monotonic()))
-                server.active += 1
-                server.max_active = max(server.max_active, server.active)
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # keep test output quiet
+
+    def do_GET(self) -> None:
+        with self.page_server._lock:
+            self.page_server.requests.append(Seen(self.path, dict(self.headers), time.monotonic()))
+            self.page_server.active += 1
+            self.page_server.max_active = max(self.page_server.max_active, self.page_server.active)
+        try:
+            self._answer(self.page_server.next_reply(self.path))
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client stopped reading (size cap, timeout): expected
+        finally:
+            with self.page_server._lock:
+                self.page_server.active -= 1
+                self.page_server._idle.notify_all()
+
+    def _answer(self, reply: Reply | None) -> None:
+        if reply is None:
+            self._send(404, b"<html><body><p>No such page here.</p></body></html>", HTML)
+            return
+        if reply.hang:
+            self.page_server.stopping.wait(30)
+            return
+        if reply.delay:
+            time.sleep(reply.delay)
+        validators = {"ETag": reply.etag, "Last-Modified": reply.last_modified}
+        headers = {k: v for k, v in validators.items() if v} | reply.headers
+        if reply.redirect:
+            headers["Location"] = reply.redirect
+        if reply.status == 200 and self._not_modified(reply):
+            self._send(304, b"", None, headers)
+        elif reply.size is not None:
+            self._stream(reply.size, headers)
+        else:
+            # Served as recorded, bytes and all (corrupt.html is not valid UTF-8).
+            body = (PAGES / reply.page).read_bytes() if reply.page else reply.body
+            data = body.encode("utf-8") if isinstance(body, str) else body
+            self._send(reply.status, data, reply.content_type, headers)
+
+    def _not_modified(self, reply: Reply) -> bool:
+        if_none_match = self.headers.get("If-None-Match")
+        if reply.etag and if_none_match:
+            return reply.etag in _etags(if_none_match)
+        since = self.headers.get("If-Modified-Since")
+        if reply.last_modified and since:
             try:
-                self._answer(server.next_reply(self.path))
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client stopped reading (size cap, timeout): expected
-            finally:
-                with server._lock:
-                    server.active -= 1
+                return parsedate_to_datetime(reply.last_modified) <= parsedate_to_datetime(since)
+            except (TypeError, ValueError):
+                return False
+        return False
 
-        def _answer(self, reply: Reply | None) -> None:
-            if reply is None:
-                self._send(404, b"<html><body><p>No such page here.</p></body></html>", HTML)
-                return
-            if reply.hang:
-                server.stopping.wait(30)
-                return
-            if reply.delay:
-                time.sleep(reply.delay)
-            validators = {"ETag": reply.etag, "Last-Modified": reply.last_modified}
-            headers = {k: v for k, v in validators.items() if v} | reply.headers
-            if reply.redirect:
-                headers["Location"] = reply.redirect
-            if reply.status == 200 and self._not_modified(reply):
-                self._send(304, b"", None, headers)
-            elif reply.size is not None:
-                self._stream(reply.size, headers)
-            else:
-                # Served as recorded, bytes and all (corrupt.html is not valid UTF-8).
-                body = (PAGES / reply.page).read_bytes() if reply.page else reply.body
-                data = body.encode("utf-8") if isinstance(body, str) else body
-                self._send(reply.status, data, reply.content_type, headers)
+    def _send(
+        self,
+        status: int,
+        data: bytes,
+        content_type: str | None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.send_response(status)
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        if status != 304:
+            self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
-        def _not_modified(self, reply: Reply) -> bool:
-            if_none_match = self.headers.get("If-None-Match")
-            if reply.etag and if_none_match:
-                return reply.etag in _etags(if_none_match)
-            since = self.headers.get("If-Modified-Since")
-            if reply.last_modified and since:
-                try:
-                    return parsedate_to_datetime(reply.last_modified) <= parsedate_to_datetime(
-                        since
-                    )
-                except (TypeError, ValueError):
-                    return False
-            return False
-
-        def _send(
-            self,
-            status: int,
-            data: bytes,
-            content_type: str | None,
-            headers: dict[str, str] | None = None,
-        ) -> None:
-            self.send_response(status)
-            if content_type:
-                self.send_header("Content-Type", content_type)
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            if status != 304:
-                self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def _stream(self, size: int, headers: dict[str, str]) -> None:
-            # No Content-Length, so only the client's running count can stop it.
-            self.send_response(200)
-            self.send_header("Content-Type", HTML)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(b"<!DOCTYPE html><html><body><main>")
-            chunk = b"<p>Terms of service, clause repeated to make a huge page.</p>\n" * 1000
-            sent = 0
-            while sent < size and not server.stopping.is_set():
-                self.wfile.write(chunk)
-                sent += len(chunk)
-            self.wfile.write(b"</main></body></html>")
-
-    return Handler
+    def _stream(self, size: int, headers: dict[str, str]) -> None:
+        # No Content-Length, so only the client's running count can stop it.
+        self.send_response(200)
+        self.send_header("Content-Type", HTML)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(b"<!DOCTYPE html><html><body><main>")
+        chunk = b"<p>Terms of service, clause repeated to make a huge page.</p>\n" * 1000
+        sent = 0
+        while sent < size and not self.page_server.stopping.is_set():
+            self.wfile.write(chunk)
+            sent += len(chunk)
+            self.page_server.streamed += len(chunk)
+        self.wfile.write(b"</main></body></html>")
 
 
 def _etags(header: str) -> Sequence[str]:
     return [tag.strip().removeprefix("W/") for tag in header.split(",")]
+
+
+class HostsFile(requests.Session):
+    """A session that connects to the PageServer for `HOST`, and elsewhere as usual,
+    like an /etc/hosts entry: the requests are real HTTP, only the address differs."""
+
+    def __init__(self, site: PageServer) -> None:
+        super().__init__()
+        self.site = site
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any):
+        parts = urlsplit(str(url))
+        if parts.hostname == HOST:
+            url = self.site.url(parts.path + (f"?{parts.query}" if parts.query else ""))
+        return super().request(method, url, *args, **kwargs)

@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
-from kit import check, make_page
-from server import PageServer, Reply
 
-from guides.models import DetectedChange, PolicyChange, WatchedPage
+from guides.models import PolicyChange
 from guides.signals import policy_change_published
 from tests.factories import make_guide, make_platform
+from tests.watcher.kit import check, eager_celery, make_page
+from tests.watcher.server import PageServer, Reply
 from tracker.models import User
+from watcher.models import DetectedChange, WatchedPage
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def site() -> Iterator[PageServer]:
-    with PageServer() as server:
-        yield server
 
 
 @pytest.fixture
@@ -60,8 +53,8 @@ def change(site: PageServer) -> DetectedChange:
 
 def review_url(change: DetectedChange, suffix: str = "change") -> str:
     if suffix == "change":
-        return reverse("admin:guides_detectedchange_change", args=[change.pk])
-    return reverse(f"admin:guides_change_{suffix}", args=[change.pk])
+        return reverse("admin:watcher_detectedchange_change", args=[change.pk])
+    return reverse(f"admin:watcher_change_{suffix}", args=[change.pk])
 
 
 def record_data(change: DetectedChange, **overrides) -> dict:
@@ -81,10 +74,10 @@ def test_queue_lists_pending_changes_first(editor_client: Client, change: Detect
     other = DetectedChange.objects.create(
         page=change.page, new_snapshot=change.page.snapshots.last(), diff="", status="dismissed"
     )
-    response = editor_client.get(reverse("admin:guides_detectedchange_changelist"))
+    response = editor_client.get(reverse("admin:watcher_detectedchange_changelist"))
     assert response.status_code == 200
     assert list(response.context["cl"].result_list) == [change]
-    response = editor_client.get(reverse("admin:guides_detectedchange_changelist") + "?queue=all")
+    response = editor_client.get(reverse("admin:watcher_detectedchange_changelist") + "?queue=all")
     assert set(response.context["cl"].result_list) == {change, other}
 
 
@@ -140,7 +133,7 @@ def test_recording_publishes_a_policy_change_once(
     finally:
         policy_change_published.disconnect(receiver)
     assert response.status_code == 302
-    assert response.url == reverse("admin:guides_detectedchange_changelist")
+    assert response.url == reverse("admin:watcher_detectedchange_changelist")
     assert again.status_code == 302  # already decided: back to the review page
     policy = PolicyChange.objects.get(platform=change.page.platform)
     assert (policy.title, str(policy.date), policy.summary) == (
@@ -201,7 +194,7 @@ def test_dismiss_marks_it_and_publishes_nothing(
 
 def test_bulk_dismiss_action(editor_client: Client, change: DetectedChange) -> None:
     response = editor_client.post(
-        reverse("admin:guides_detectedchange_changelist"),
+        reverse("admin:watcher_detectedchange_changelist"),
         {"action": "dismiss_selected", "_selected_action": [change.pk]},
     )
     assert response.status_code == 302
@@ -241,7 +234,7 @@ def test_staff_without_permissions_get_403(change: DetectedChange) -> None:
 
 
 def test_missing_change_is_404(editor_client: Client) -> None:
-    url = reverse("admin:guides_detectedchange_change", args=[10**9])
+    url = reverse("admin:watcher_detectedchange_change", args=[10**9])
     assert editor_client.get(url).status_code == 404
 
 
@@ -249,11 +242,37 @@ def test_watched_pages_show_the_watchers_state_read_only(
     editor_client: Client, change: DetectedChange
 ) -> None:
     page = change.page
-    response = editor_client.get(reverse("admin:guides_watchedpage_changelist"))
+    response = editor_client.get(reverse("admin:watcher_watchedpage_changelist"))
     assert response.status_code == 200
     assert page.title in response.content.decode()
-    response = editor_client.get(reverse("admin:guides_watchedpage_change", args=[page.pk]))
+    response = editor_client.get(reverse("admin:watcher_watchedpage_change", args=[page.pk]))
     html = response.content.decode()
     assert response.status_code == 200
     assert "recent checks" in html.lower() and "<td>ok</td>" in html
     assert 'name="_save"' not in html  # declared in the content files, not edited here
+
+
+def test_check_now_needs_the_change_permission(site: PageServer, editor_client: Client) -> None:
+    page = make_page(url=site.url("/help"))
+    site.route("/help", Reply(page="help_v1.html"))
+    viewer = User.objects.create(email="viewer@optout.test", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_watchedpage"))
+    client = Client()
+    client.force_login(viewer)
+    changelist = reverse("admin:watcher_watchedpage_changelist")
+    action = {"action": "check_now", "_selected_action": [page.pk]}
+
+    assert 'value="check_now"' not in client.get(changelist).content.decode()
+    with eager_celery():
+        client.post(changelist, action)
+    assert site.requests == []  # nothing was queued, nothing fetched
+    page.refresh_from_db()
+    assert page.last_attempt_at is None
+
+    assert 'value="check_now"' in editor_client.get(changelist).content.decode()
+    with eager_celery():
+        response = editor_client.post(changelist, action)
+    assert response.status_code == 302
+    assert len(site.hits("/help")) == 1
+    page.refresh_from_db()
+    assert page.stable_hash  # the check ran: its first read is the baseline

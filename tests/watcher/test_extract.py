@@ -1,21 +1,13 @@
-"""guides.extract over the recorded corpus in pages/: what counts as a change, and what not."""
+"""watcher.extract and watcher.diff over the recorded corpus in pages/: what is a change."""
 
 from __future__ import annotations
 
 import pytest
-from server import page
 
-from guides.extract import (
-    Extracted,
-    clean_url,
-    extract,
-    keyword_hits,
-    normalise_text,
-    side_by_side,
-    text_hash,
-    unified_diff,
-)
-from guides.fetch import Outcome
+from tests.watcher.server import page
+from watcher.diff import keyword_hits, side_by_side, unified_diff
+from watcher.extract import Extracted, clean_url, extract, normalise_text, text_hash
+from watcher.outcomes import Outcome
 
 BASE = "https://help.example/hc/en/articles/4242-control-ai-training"
 SELECT = ["main"]

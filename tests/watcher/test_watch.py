@@ -1,33 +1,26 @@
-"""The full watcher (guides.watch, tasks, command) against the recorded corpus on a real
+"""The full watcher (watcher.watch, tasks, command) against the recorded corpus on a real
 local HTTP server, with real models: what becomes a change in the review queue, what not."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
-from kit import HOST, check, eager_celery, fast, make_page
-from server import PageServer, Reply
 
-from guides import watch
-from guides.fetch import Outcome
-from guides.models import DetectedChange, Snapshot, WatchedPage
-from guides.watch import Verdict
 from tests.factories import make_guide, make_platform
+from tests.watcher.kit import HOST, check, eager_celery, fast, make_page
+from tests.watcher.server import PageServer, Reply
 from tracker.models import User
+from watcher import pages, tasks, watch
+from watcher.fetch import Outcome
+from watcher.models import DetectedChange, Snapshot, WatchedPage
+from watcher.watch import Verdict
 
 pytestmark = pytest.mark.django_db
 
 LAST_MODIFIED = "Tue, 03 Mar 2026 10:00:00 GMT"
-
-
-@pytest.fixture
-def site() -> Iterator[PageServer]:
-    with PageServer() as server:
-        yield server
 
 
 @pytest.fixture
@@ -364,7 +357,7 @@ def test_staff_are_emailed_when_a_change_lands_in_the_queue(
     body = message.get_body(("plain",)).get_content()
     assert '"Data & AI help"' in body
     assert "Data &amp; AI help" in message.get_body(("html",)).get_content()
-    assert f"/admin/guides/detectedchange/{change.pk}/change/" in body
+    assert f"/admin/watcher/detectedchange/{change.pk}/change/" in body
     assert "+This setting is On by default." in body
     assert "default" in message.get_body(("html",)).get_content()
 
@@ -394,7 +387,7 @@ def test_status_for_guide_lists_the_cited_pages_in_one_query(
     site.route("/help", Reply(page="help_v1.html"))
     check(site, cited)
     with django_assert_num_queries(1):
-        status = watch.status_for_guide(guide)
+        status = pages.status_for_guide(guide)
     assert [(s.title, s.url, s.watchable) for s in status] == [(cited.title, cited.url, True)]
     assert status[0].last_checked_at == cited.last_checked_at
     assert status[0].last_changed_at is None
@@ -406,11 +399,11 @@ def test_watch_status_include_renders_the_dates(site: PageServer) -> None:
     page = make_page()
     site.route("/help", Reply(page="help_v1.html"))
     check(site, page)
-    status = [watch.PageStatus(page.title, page.url, page.last_checked_at, None, False)]
-    html = render_to_string("guides/watch_status.html", {"watch_pages": status})
+    status = [pages.PageStatus(page.title, page.url, page.last_checked_at, None, False, None)]
+    html = render_to_string("watcher/guide_status.html", {"watch_pages": status})
     assert "last checked" in html and "no change seen" in html
     assert "cannot read this page automatically" in html
-    assert render_to_string("guides/watch_status.html", {"watch_pages": []}).strip() == ""
+    assert render_to_string("watcher/guide_status.html", {"watch_pages": []}).strip() == ""
 
 
 def test_prune_keeps_what_is_referenced(site: PageServer) -> None:
@@ -445,8 +438,6 @@ def test_watch_pages_command_checks_one_platform(site: PageServer, settings) -> 
 
 
 def test_watch_all_task_checks_every_active_page(site: PageServer, settings) -> None:
-    from guides import tasks
-
     settings.WATCH_HOST_DELAY, settings.WATCH_BACKOFF, settings.WATCH_TIMEOUT = 0, 0, 2
     platform = make_platform()
     for path in ("/help", "/terms"):
@@ -461,6 +452,16 @@ def test_watch_all_task_checks_every_active_page(site: PageServer, settings) -> 
 
 
 def test_check_task_returns_quietly_when_the_page_is_gone() -> None:
-    from guides import tasks
-
     assert tasks.check_page(10**9) is None
+
+
+def test_beat_schedules_the_watcher_under_its_task_name() -> None:
+    from django.conf import settings as django_settings
+
+    from optout_site.celery import app
+
+    app.loader.import_default_modules()
+    entry = django_settings.CELERY_BEAT_SCHEDULE["watch-pages"]
+    assert entry["task"] == "watcher.watch_all" == tasks.watch_all.name
+    assert entry["task"] in app.tasks
+    assert entry["schedule"] == django_settings.WATCH_EVERY_HOURS * 3600

@@ -11,20 +11,15 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from kit import check, eager_celery, make_page
-from server import PageServer, Reply
 
-from guides.models import DetectedChange, PolicyChange
+from guides.models import PolicyChange
 from tests.factories import make_guide, make_platform
+from tests.watcher.kit import check, eager_celery, make_page
+from tests.watcher.server import PageServer, Reply
 from tracker.models import Reminder, Subscription, User
+from watcher.models import DetectedChange
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def site() -> Iterator[PageServer]:
-    with PageServer() as server:
-        yield server
 
 
 @pytest.fixture
@@ -71,13 +66,13 @@ def test_page_change_reaches_followers_after_an_editor_records_it(
     # The editor reviews it in the admin and records it with the pre-filled form.
     client = Client()
     client.force_login(editor)
-    review = client.get(reverse("admin:guides_detectedchange_change", args=[change.pk]))
+    review = client.get(reverse("admin:watcher_detectedchange_change", args=[change.pk]))
     assert "<del>Off</del>" in review.content.decode()
     assert "<ins>On</ins>" in review.content.decode()
     form = review.context["form"]
     data = {name: form.initial[name] for name in ("title", "date", "summary", "source")}
     data |= {"title": "AI training is now on by default", "affects": [guide.pk]}
-    response = client.post(reverse("admin:guides_change_record", args=[change.pk]), data)
+    response = client.post(reverse("admin:watcher_change_record", args=[change.pk]), data)
     assert response.status_code == 302
 
     policy = PolicyChange.objects.get(platform=platform)
@@ -93,6 +88,6 @@ def test_page_change_reaches_followers_after_an_editor_records_it(
     assert Reminder.objects.get().status == Reminder.Status.SENT
 
     # A second "record" (double click) publishes nothing more.
-    client.post(reverse("admin:guides_change_record", args=[change.pk]), data)
+    client.post(reverse("admin:watcher_change_record", args=[change.pk]), data)
     assert len(smtp_sink.to("follower@example.org")) == 1
     assert PolicyChange.objects.filter(platform=platform).count() == 1
