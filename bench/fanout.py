@@ -137,18 +137,18 @@ def inner_loop(slug: str, limit: int) -> None:
     from django.core.mail import mailers
 
     from guides.models import PolicyChange
-    from tracker import emails, reminders
+    from tracker import emails, outbox, reminders
 
     change = PolicyChange.objects.filter(platform__slug=slug).order_by("-pk").first()
     subs = reminders.followers(change).select_related("visitor").order_by("pk")[:limit]
-    composer = reminders.Composer()
+    composer = emails.Composer()
     backend = mailers.default
     started = time.perf_counter()
     backend.open()
     sent = 0
     for sub in subs.iterator(chunk_size=2000):
         item = composer.item(sub, change)
-        message = emails.policy_change(sub, item, f"loop-{change.pk}-{sub.pk}")
+        message = emails.policy_change(sub, item, outbox.new_message_id())
         sent += backend.send_messages([message])
     backend.close()
     elapsed = time.perf_counter() - started
@@ -251,12 +251,19 @@ class Worker:
 def pipeline_missing() -> str | None:
     """Why the pipeline cannot be measured, or None when it is committed and complete."""
     tracked = subprocess.run(
-        ["git", "ls-files", "--error-unmatch", "tracker/tasks.py", "tracker/reminders.py"],
+        [
+            "git",
+            "ls-files",
+            "--error-unmatch",
+            "tracker/tasks.py",
+            "tracker/reminders.py",
+            "tracker/outbox.py",
+        ],
         cwd=common.ROOT,
         capture_output=True,
     )
     if tracked.returncode != 0:
-        return "the reminders pipeline (tracker/tasks.py, tracker/reminders.py) is not committed"
+        return "the reminders pipeline (tracker/tasks.py, reminders.py, outbox.py) is not committed"
     return None
 
 

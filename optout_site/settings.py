@@ -263,7 +263,8 @@ from celery.schedules import crontab  # noqa: E402
 
 # Reminder ids per send task; each task sends its chunk over one SMTP connection.
 REMINDER_CHUNK_SIZE = env_int("REMINDER_CHUNK_SIZE", 500)
-# Tries against one address that answers 5xx before it is marked failing.
+# Reminders an address's server refused for good (5xx: each is failed at once, never
+# retried) before the address is marked failing and gets no more email.
 REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 3)
 # First retry delay in seconds after a transient SMTP error; doubles per retry, capped
 # at REMINDER_STUCK_AFTER (the sweeper takes over from there).

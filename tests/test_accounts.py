@@ -220,3 +220,24 @@ def test_behind_a_proxy_clients_are_told_apart_by_the_hop_the_proxy_added(settin
         for i in range(11)
     ]
     assert spoofed[-1] == 429  # a forged first entry does not dodge the limit
+
+
+def test_one_link_mechanism_for_sign_in_and_confirmation():
+    from tracker import email_links
+    from tracker.models import EmailToken
+
+    for purpose in EmailToken.Purpose.values:
+        raw = email_links.issue(purpose, "Ada@Example.org", lifetime=dt.timedelta(minutes=5))
+        row = EmailToken.objects.get(purpose=purpose)
+        assert row.email == "ada@example.org" and raw not in row.token_hash  # hashed at rest
+        with pytest.raises(email_links.InvalidLink):
+            email_links.find("sign-in" if purpose != "sign-in" else "confirm-subscription", raw)
+        if purpose == EmailToken.Purpose.CONFIRM:
+            continue  # a confirmation link without its subscription is invalid (tested there)
+        assert email_links.claim(purpose, raw).used_at is not None
+        with pytest.raises(email_links.UsedLink) as used:
+            email_links.claim(purpose, raw)  # the second of a double POST loses
+        assert used.value.status == 410 and isinstance(used.value, email_links.LinkError)
+    late = email_links.issue("sign-in", "b@example.org", lifetime=dt.timedelta(seconds=-1))
+    with pytest.raises(email_links.ExpiredLink):
+        email_links.find("sign-in", late)

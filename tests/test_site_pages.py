@@ -153,6 +153,11 @@ def _everything_stored(client: Client) -> dict:
     client.post("/me/calendar/")
     guide = Guide.objects.get(slug="generative-ai-training")
     ProblemReport.objects.create(guide=guide, message="Moved", email=user.email)
+    from optout_site.emails import make_message
+    from tracker import outbox
+
+    message = make_message("already-subscribed", user.email, {"manage_url": "https://x.example/"})
+    outbox.put("test:everything", message, wake=False)
     return json.loads(client.get("/me/data.json").content)
 
 

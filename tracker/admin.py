@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from tracker import reports
-from tracker.models import ProblemReport, Reminder, Subscription
+from tracker.models import OutboxEmail, ProblemReport, Reminder, Subscription
 
 
 @admin.register(Subscription)
@@ -45,7 +45,22 @@ class ReminderAdmin(admin.ModelAdmin):
     list_display = ["subscription", "change", "status", "attempts", "sent_at", "last_error"]
     list_filter = ["status"]
     list_select_related = ["subscription", "change"]
-    search_fields = ["subscription__email"]
+    search_fields = ["subscription__email", "message_id"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(OutboxEmail)
+class OutboxEmailAdmin(admin.ModelAdmin):
+    """Single emails features put in the outbox (tracker.outbox.put); read-only."""
+
+    list_display = ["key", "to", "status", "attempts", "sent_at", "last_error"]
+    list_filter = ["status"]
+    search_fields = ["key", "to", "message_id"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from guides.models import Guide, Platform
 from tracker import emails
-from tracker.export import subscriptions_of
 from tracker.models import Progress, Subscription, Visitor
 from tracker.pages import effective_region
+from tracker.personal_data import subscriptions_of
 from tracker.progress import GuideState, Status, StepInfo, states_for
 from tracker.requests_section import requests_section
 

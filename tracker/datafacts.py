@@ -1,6 +1,6 @@
 """Everything the site stores about a person, described once.
 
-`tracker.export` builds the download from these records (each field's value comes
+`tracker.personal_data` builds the download from these records (each field's value comes
 from its `get`), and the /privacy/ page lists the same records with what each field
 is, how long it is kept and where. A field added to the export without a description
 here cannot exist, so the privacy page cannot drift from what is stored.
@@ -196,6 +196,21 @@ REQUEST_EMAIL = Record(
     ),
 )
 
+# --- Single emails in the outbox (tracker.outbox.put) ------------------------------------
+
+OUTBOX_EMAIL = Record(
+    "outbox_emails",
+    _("Other emails sent to you"),
+    _("So each one is sent once, and sent again only if the mail server never took it."),
+    _("A month after it was sent, or until you choose “Delete everything”."),
+    (
+        Fact("to", _("The address it went to."), lambda e: e.to),
+        Fact("subject", _("Its subject."), lambda e: e.subject),
+        Fact("status", _("Whether it was sent."), lambda e: e.status),
+        Fact("sent_at", _("When it was sent."), lambda e: _iso(e.sent_at)),
+    ),
+)
+
 REQUEST = Record(
     "requests",
     _("Requests you sent (letters)"),
@@ -251,6 +266,7 @@ RECORDS = (
     SUBSCRIPTION,
     REMINDER,
     PROBLEM_REPORT,
+    OUTBOX_EMAIL,
 )
 
 # Kept for a short while and never about what you did: on /privacy/, not in the export.

@@ -159,7 +159,7 @@ class Subscription(models.Model):
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     failing_since = models.DateTimeField(null=True, blank=True)
     last_digest_at = models.DateTimeField(null=True, blank=True)
-    # Re-check nudges cover guides that fell due after this time (tracker/reminders.py).
+    # Re-check nudges cover guides that fell due after this time (tracker/nudges.py).
     last_nudge_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
@@ -170,8 +170,15 @@ class Subscription(models.Model):
         return bool(self.confirmed_at and not self.unsubscribed_at and not self.failing_since)
 
 
-class Reminder(models.Model):
-    """The outbox: one row per (subscription, policy change). The row is the truth."""
+class OutboxRow(models.Model):
+    """What every outbox row has: its status, its claim, and its fixed Message-ID.
+
+    `claimed_by` ("host:pid") and `claimed_at` name the claim: a row in `sending` is
+    being sent by that process, and one back in `pending` with a `claimed_by` waits
+    for that process's retry. A worker that starts puts back the rows of processes
+    that are gone (tracker/outbox.py). `message_id` is set when the row is written,
+    so every attempt at sending it is the same message.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending"
@@ -180,16 +187,26 @@ class Reminder(models.Model):
         FAILED = "failed"
         SKIPPED = "skipped"
 
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    message_id = models.CharField(max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_by = models.CharField(max_length=120, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Reminder(OutboxRow):
+    """The outbox of policy-change reminders: one row per (subscription, policy change)."""
+
     subscription = models.ForeignKey(
         Subscription, on_delete=models.CASCADE, related_name="reminders"
     )
     change = models.ForeignKey("guides.PolicyChange", on_delete=models.CASCADE, related_name="+")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=300, blank=True)
 
     class Meta:
         constraints = [
@@ -199,6 +216,27 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subscription_id}:{self.change_id} {self.status}"
+
+
+class OutboxEmail(OutboxRow):
+    """One email put in the outbox by a feature (tracker.outbox.put), stored as rendered.
+
+    `key` says what it is for ("nudge:12:…", "request-overdue:7"): the unique
+    constraint is what makes "send this once" hold however often a feature asks.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    to = models.EmailField()
+    subject = models.CharField(max_length=998)
+    text = models.TextField()
+    html = models.TextField(blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "claimed_at"]), models.Index(fields=["to"])]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.status}"
 
 
 # --- Report a problem (tracker/reports.py) ---------------------------------------------
@@ -287,25 +325,22 @@ class Request(models.Model):
 
 
 class RequestEmail(models.Model):
-    """The outbox for request emails: one row per (request, kind), sent once."""
+    """That a request's email (kind) was decided on: one per (request, kind). The email
+    itself is an OutboxEmail, sent by the one outbox engine."""
 
     class Kind(models.TextChoices):
         OVERDUE = "overdue"
 
-    class Status(models.TextChoices):
-        PENDING = "pending"
-        SENDING = "sending"
-        SENT = "sent"
-        FAILED = "failed"
-
     request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="emails")
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=300, blank=True)
+    email = models.ForeignKey(
+        "OutboxEmail",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="request_emails",
+    )
 
     class Meta:
         constraints = [
@@ -314,6 +349,15 @@ class RequestEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id}:{self.kind} {self.status}"
+
+    @property
+    def status(self) -> str:
+        """The outbox's status of the email (pending, sending, sent, failed)."""
+        return self.email.status if self.email else "failed"
+
+    @property
+    def sent_at(self):
+        return self.email.sent_at if self.email else None
 
 
 class CalendarFeed(models.Model):

@@ -1,41 +1,32 @@
 """Overdue requests: one email per request, with a follow-up letter and where to
-complain, through an outbox row per (request, kind).
+complain, through the one outbox engine (tracker/outbox.py).
 
 - `mark_overdue(today)` moves open requests past their reply date to overdue.
-- `queue(today)` writes a RequestEmail row for each overdue request whose owner has
-  a confirmed email (their account's, or a confirmed, active subscription), under a
-  unique (request, kind) constraint: a rerun adds nothing. Rows stuck in sending
-  are put back to pending here too (the daily run is the sweeper).
-- `send(row_id)` claims the row (pending -> sending, a conditional UPDATE), sends
-  with `emails.send_committing`, which marks it sent just before the message is
-  complete; so two workers, or a rerun, never send it twice.
+- `queue(today)` records a RequestEmail for each overdue request whose owner has a
+  confirmed email (their account's, or a confirmed, active subscription), under a
+  unique (request, kind) constraint, and puts its message in the outbox with
+  `outbox.put("request-overdue:<id>", ...)`: a rerun adds nothing and sends nothing.
+- `send(email_id)` sends that outbox row: claimed first, marked sent only after the
+  server's 250, retried on 4xx, failed for good on 5xx, recovered after a dead
+  worker, like every other email of the outbox.
 
 Drafts are made from stored fields only (platform, guide, what was asked, law,
 dates, recipient): nothing the person typed into the letter was kept.
-When the outbox engine lands, `queue` becomes "put one email in the outbox".
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import smtplib
 
-from django.conf import settings
-from django.core.mail import mailers
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from optout_site import clock
-from tracker import authorities, emails
-from tracker.emails import LostClaim
-from tracker.models import Request, RequestEmail, Subscription
+from tracker import authorities, emails, outbox
+from tracker.models import OutboxEmail, Request, RequestEmail, Subscription
 
-log = logging.getLogger(__name__)
-PENDING, SENDING = RequestEmail.Status.PENDING, RequestEmail.Status.SENDING
-SENT, FAILED = RequestEmail.Status.SENT, RequestEmail.Status.FAILED
 OVERDUE = RequestEmail.Kind.OVERDUE
-CONNECTION_ERRORS = (OSError, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError)
 
 
 def mark_overdue(today: dt.date | None = None) -> int:
@@ -63,13 +54,24 @@ def contact_for(req: Request) -> str | None:
     return sub.email if sub else None
 
 
+def _put(req: Request) -> None:
+    to = contact_for(req)
+    if to is None:
+        return
+    try:
+        with transaction.atomic():
+            record = RequestEmail.objects.create(request=req, kind=OVERDUE)
+            record.email = outbox.put(
+                f"request-overdue:{req.pk}", overdue_message(req, to), wake=False
+            )
+            record.save(update_fields=["email"])
+    except IntegrityError:  # another run recorded it first
+        return
+
+
 def queue(today: dt.date | None = None) -> list[int]:
-    """Mark overdue, write the missing outbox rows, return the ids of rows to send."""
+    """Mark overdue, put the missing emails in the outbox, return the outbox ids to send."""
     mark_overdue(today)
-    stuck = timezone.now() - dt.timedelta(seconds=settings.REMINDER_STUCK_AFTER)
-    RequestEmail.objects.filter(status=SENDING, claimed_at__lt=stuck).update(
-        status=PENDING, claimed_at=None
-    )
     reachable = Q(visitor__user__isnull=False, visitor__user__is_active=True) | Q(
         Exists(_confirmed_subscription(OuterRef("visitor_id")))
     )
@@ -77,68 +79,20 @@ def queue(today: dt.date | None = None) -> list[int]:
         Request.objects.filter(status=Request.Status.OVERDUE)
         .filter(reachable)
         .exclude(Exists(RequestEmail.objects.filter(request=OuterRef("pk"), kind=OVERDUE)))
-        .values_list("pk", flat=True)
+        .select_related("guide__platform", "visitor__user")
     )
-    RequestEmail.objects.bulk_create(
-        [RequestEmail(request_id=pk, kind=OVERDUE) for pk in wanted], ignore_conflicts=True
-    )
-    return list(RequestEmail.objects.filter(status=PENDING).values_list("pk", flat=True))
-
-
-def _claim(row_id: int) -> RequestEmail | None:
-    claim = timezone.now()
-    if not RequestEmail.objects.filter(pk=row_id, status=PENDING).update(
-        status=SENDING, claimed_at=claim
-    ):
-        return None
-    return RequestEmail.objects.select_related(
-        "request__guide__platform", "request__visitor__user"
-    ).get(pk=row_id)
-
-
-def _commit(row: RequestEmail) -> bool:
-    return bool(
-        RequestEmail.objects.filter(pk=row.pk, status=SENDING, claimed_at=row.claimed_at).update(
-            status=SENT, sent_at=timezone.now()
-        )
+    for req in wanted:
+        _put(req)
+    return list(
+        OutboxEmail.objects.filter(
+            status=OutboxEmail.Status.PENDING, request_emails__isnull=False
+        ).values_list("pk", flat=True)
     )
 
 
-def _settle(row: RequestEmail, status: str, error: str) -> None:
-    RequestEmail.objects.filter(pk=row.pk, claimed_at=row.claimed_at).update(
-        status=status, last_error=error[:300], attempts=F("attempts") + 1, sent_at=None
-    )
-
-
-def send(row_id: int) -> bool:
-    """Send one overdue email if this call claims its row; True when it was sent."""
-    row = _claim(row_id)
-    if row is None:
-        return False
-    to = contact_for(row.request)
-    if to is None:  # the address went away since: nobody to tell
-        _settle(row, FAILED, "no confirmed address")
-        return False
-    message = overdue_message(row.request, to, f"request-{row.pk}")
-    backend = mailers.default
-    try:
-        backend.open()
-        emails.send_committing(backend, message, lambda: _commit(row))
-    except LostClaim:
-        return False
-    except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as exc:
-        last = row.attempts + 1 >= settings.REMINDER_MAX_ATTEMPTS
-        _settle(row, FAILED if last else PENDING, str(exc))
-        return False
-    except CONNECTION_ERRORS as exc:
-        _settle(row, PENDING, f"connection: {exc}")
-        return False
-    finally:
-        try:
-            backend.close()
-        except (*CONNECTION_ERRORS, smtplib.SMTPException):
-            log.info("closing the SMTP connection failed; it is gone anyway")
-    return True
+def send(email_id: int) -> bool:
+    """Send one overdue email if this call claims it; True when it was sent."""
+    return outbox.send_emails([email_id]).sent == 1
 
 
 # --- what the email says ------------------------------------------------------------------
@@ -179,7 +133,7 @@ def complaint(req: Request) -> str:
     )
 
 
-def overdue_message(req: Request, to: str, key: str):
+def overdue_message(req: Request, to: str):
     ctx = {
         "req": req,
         "platform": req.guide.platform,
@@ -189,8 +143,6 @@ def overdue_message(req: Request, to: str, key: str):
         "complaint": complaint(req),
         "authorities": authorities.complaint_routes(req.authority, req.law),
     }
-    headers = {
-        "Auto-Submitted": "auto-generated",
-        "Message-ID": f"<{key}@{emails.DNS_NAME.get_fqdn()}>",
-    }
+    # The outbox gives it a Message-ID of its own, fixed when it is put.
+    headers = {"Auto-Submitted": "auto-generated"}
     return emails.make_message("request-overdue", to, ctx, headers=headers)

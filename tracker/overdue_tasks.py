@@ -11,8 +11,9 @@ from tracker import overdue
 @shared_task(name="tracker.find_overdue_requests")
 def find_overdue_requests() -> None:
     """Beat, hourly. Invariant: marks open requests past their reply date overdue and
-    writes at most one outbox row per (request, kind) by a unique constraint; then,
-    after commit, wakes a sender per pending row. A rerun adds and sends nothing new."""
+    puts at most one email per (request, kind) in the outbox (a unique constraint and
+    the outbox key); then, after commit, wakes a sender per pending one. A rerun adds
+    nothing, and a sender claims before it sends, so nothing is sent twice."""
     ids = overdue.queue()
     from tracker.tasks import enqueue
 
@@ -22,6 +23,6 @@ def find_overdue_requests() -> None:
 
 @shared_task(name="tracker.send_overdue_email")
 def send_overdue_email(row_id: int) -> None:
-    """Invariant: the email is sent only by the run that claimed its row (pending ->
-    sending) and is marked sent under that claim before the message is complete."""
+    """Invariant: as tracker.send_email: the outbox row is claimed before sending and
+    marked sent only after the server's 250; a failure leaves it for the next run."""
     overdue.send(row_id)

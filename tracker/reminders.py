@@ -1,50 +1,41 @@
-"""The reminder outbox: fan-out, sending, weekly digests, re-check nudges, the sweeper.
+"""Policy-change reminders: who gets one (fan-out) and sending a batch of them.
 
 The database is the truth and the broker only a wake-up call:
 
 - `fan_out` writes one Reminder row per (confirmed follower, policy change) in bulk,
-  under a unique constraint, so running it again adds nothing.
-- `send_batch` claims rows with a conditional UPDATE (pending → sending, stamped with
-  the claim time), sends them over one SMTP connection and marks each one sent just
-  before the message is complete (tracker.emails.send_committing).
-- Weekly digests and re-check nudges are in tracker/digests.py.
-- `sweep` puts back what a dead worker or a lost broker message left behind: rows
-  stuck in sending go back to pending, pending rows nobody picked up are handed out
-  again, and published changes that never got their rows are fanned out.
+  under a unique constraint, so running it again adds nothing. Each row gets its
+  Message-ID there, in the same INSERT.
+- `send_batch` claims rows, drops those no longer wanted, and hands the rest to the
+  outbox engine (tracker/outbox.py: sent only once the server accepted it).
+- `lost_changes` and `overdue_digests` are this module's part of beat's sweeper.
 
-Only news is sent: a change dated more than REMINDER_NEWS_DAYS before it was
-published (the history loaded with a new platform's content file) emails nobody.
+Weekly digests are tracker/digests.py, re-check nudges tracker/nudges.py, what the
+emails say tracker/emails.py. Only news is sent: a change dated more than
+REMINDER_NEWS_DAYS before it was published (the history loaded with a new
+platform's content file) emails nobody.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import smtplib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from itertools import batched
 
 from django.conf import settings
-from django.core.mail import mailers
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Exists, F, Min, OuterRef
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from guides.models import Guide, PolicyChange
-from tracker import emails
-from tracker.emails import LostClaim
+from guides.models import PolicyChange
+from tracker import emails, outbox
 from tracker.models import Reminder, Subscription
-from tracker.progress import Status, states_for
 
 log = logging.getLogger(__name__)
 
 PENDING, SENDING, SENT = Reminder.Status.PENDING, Reminder.Status.SENDING, Reminder.Status.SENT
 FAILED, SKIPPED = Reminder.Status.FAILED, Reminder.Status.SKIPPED
 IMMEDIATE, WEEKLY = Subscription.Frequency.IMMEDIATE, Subscription.Frequency.WEEKLY
-# Connection-level trouble: the server is down or went away. Not the address's fault.
-CONNECTION_ERRORS = (OSError, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError)
 
 
 def chunks(ids: list[int], size: int | None = None) -> list[list[int]]:
@@ -94,105 +85,16 @@ def _insert_rows(change: PolicyChange) -> None:
     table = connection.ops.quote_name(Reminder._meta.db_table)
     # "WHERE true" keeps SQLite from reading ON CONFLICT as part of the SELECT. Only the
     # table name and the ORM's own SQL are interpolated; every value is a parameter.
-    columns = "subscription_id, change_id, status, attempts, created_at, last_error"
-    rows = f"SELECT f.sid, %s, %s, 0, %s, '' FROM ({select}) AS f WHERE true"  # noqa: S608
+    msgid, msgid_params = outbox.message_id_sql()
+    columns = (
+        "subscription_id, change_id, status, attempts, created_at, last_error, claimed_by,"
+        " message_id"
+    )
+    rows = f"SELECT f.sid, %s, %s, 0, %s, '', '', {msgid} FROM ({select}) AS f WHERE true"  # noqa: S608
     conflict = "ON CONFLICT (subscription_id, change_id) DO NOTHING"
     sql = f"INSERT INTO {table} ({columns}) {rows} {conflict}"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [change.pk, PENDING, timezone.now(), *params])
-
-
-# --- composing --------------------------------------------------------------------------
-
-
-class Composer:
-    """Builds reminder contents, caching each change's guides across a batch."""
-
-    def __init__(self) -> None:
-        self._guides: dict[int, list[Guide]] = {}
-
-    def guides_for(self, change: PolicyChange) -> list[Guide]:
-        if change.pk not in self._guides:
-            guides = list(change.affects.filter(active=True).select_related("platform"))
-            if not guides:  # a platform-wide change: every route is worth a look
-                guides = list(
-                    Guide.objects.filter(platform_id=change.platform_id, active=True)
-                    .select_related("platform")
-                    .order_by("position")
-                )
-            self._guides[change.pk] = guides
-        return self._guides[change.pk]
-
-    def item(self, sub: Subscription, change: PolicyChange) -> dict:
-        guides = self.guides_for(change)
-        states = {}
-        if sub.visitor_id:
-            v = sub.visitor
-            states = states_for(v, guides, region=v.region or None, account_type=v.account_type)
-        rows = []
-        for guide in guides:
-            state = states.get(guide.pk)
-            rows.append(
-                {
-                    "guide": guide,
-                    "url": emails.absolute(guide.get_absolute_url()),
-                    "status": state.status.label if state else "Not tracked",
-                    "percent": state.percent if state else None,
-                    "act": state is None or state.status in (Status.DONE, Status.NEEDS_RECHECK),
-                }
-            )
-        return {"change": change, "platform": change.platform, "guides": rows}
-
-
-# --- claiming and marking ---------------------------------------------------------------
-
-
-def claim_rows(query, now: dt.datetime) -> list[Reminder]:
-    """pending → sending for the rows of `query`; returns the rows this call claimed."""
-    ids = list(query.filter(status=PENDING).values_list("pk", flat=True))
-    Reminder.objects.filter(pk__in=ids, status=PENDING).update(status=SENDING, claimed_at=now)
-    return list(
-        Reminder.objects.filter(pk__in=ids, status=SENDING, claimed_at=now)
-        .select_related("subscription__visitor", "change__platform")
-        .order_by("pk")
-    )
-
-
-def commit_sent(ids: list[int], claim: dt.datetime) -> bool:
-    """All of `ids` sending → sent under our claim, or none (the claim was lost)."""
-    if len(ids) == 1:  # one UPDATE is atomic by itself
-        return bool(
-            Reminder.objects.filter(pk=ids[0], status=SENDING, claimed_at=claim).update(
-                status=SENT, sent_at=timezone.now()
-            )
-        )
-    with transaction.atomic():
-        n = Reminder.objects.filter(pk__in=ids, status=SENDING, claimed_at=claim).update(
-            status=SENT, sent_at=timezone.now()
-        )
-        if n != len(ids):
-            transaction.set_rollback(True)
-            return False
-    return True
-
-
-def settle(ids: list[int], claim: dt.datetime, status: str, error: str = "", tried=False):
-    """Put our claimed rows (sending, or sent by a commit the server then refused) to `status`."""
-    updates = {"status": status, "last_error": error[:300]}
-    if status == PENDING:
-        updates["claimed_at"] = timezone.now()  # "last touched": the sweeper waits from here
-        updates["sent_at"] = None
-    if tried:
-        updates["attempts"] = F("attempts") + 1
-    Reminder.objects.filter(pk__in=ids, claimed_at=claim, status__in=[SENDING, SENT]).update(
-        **updates
-    )
-
-
-def _smtp_code(exc: Exception) -> int | None:
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return min(code for code, _ in exc.recipients.values())
-    return getattr(exc, "smtp_code", None)
+        cursor.execute(sql, [change.pk, PENDING, timezone.now(), *msgid_params, *params])
 
 
 def split_wanted(rows: Iterable[Reminder]) -> tuple[list[Reminder], list[int]]:
@@ -210,150 +112,77 @@ def split_wanted(rows: Iterable[Reminder]) -> tuple[list[Reminder], list[int]]:
     return keep, [r.pk for r in skip]
 
 
-@dataclass
-class Outcome:
-    sent: int = 0
-    retry: list[int] = field(default_factory=list)  # ids to try again later
-
-
-def _refused(rows: list[Reminder], claim: dt.datetime, exc: Exception, outcome: Outcome) -> None:
-    """The server refused a message: 4xx retries later; 5xx too, until it fails the address."""
-    ids = [r.pk for r in rows]
-    code = _smtp_code(exc) or 0
-    attempts = max(r.attempts for r in rows) + 1
-    if code >= 500 and attempts >= settings.REMINDER_MAX_ATTEMPTS:
-        settle(ids, claim, FAILED, str(exc), tried=True)
-        sub_id = rows[0].subscription_id
-        Subscription.objects.filter(pk=sub_id, failing_since__isnull=True).update(
-            failing_since=timezone.now()
-        )
-        log.warning("subscription %s marked failing after %s tries: %s", sub_id, attempts, code)
-    else:
-        settle(ids, claim, PENDING, str(exc), tried=True)
-        outcome.retry.extend(ids)
-
-
-def deliver(backend, message, rows: list[Reminder], claim, outcome: Outcome) -> bool:
-    """Send one message for `rows`; False when the connection is gone (caller stops)."""
-    ids = [r.pk for r in rows]
-    try:
-        if getattr(backend, "connection", False) is None:  # SMTP, dropped by a LostClaim
-            backend.open()
-        emails.send_committing(backend, message, lambda: commit_sent(ids, claim))
-    except LostClaim:
-        log.info("reminders %s were taken back by the sweeper; not sent", ids)
-        return True
-    except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as exc:
-        _refused(rows, claim, exc, outcome)
-        return True
-    except CONNECTION_ERRORS as exc:
-        settle(ids, claim, PENDING, f"connection: {exc}")
-        outcome.retry.extend(ids)
-        return False
-    outcome.sent += 1
-    return True
-
-
-def send_batch(reminder_ids: list[int]) -> Outcome:
-    """Claim the pending rows among `reminder_ids`, email each, mark each sent."""
-    outcome = Outcome()
-    claim = timezone.now()
-    rows = claim_rows(Reminder.objects.filter(pk__in=reminder_ids), claim)
-    if not rows:
-        return outcome
+def claim_wanted(query) -> tuple[outbox.Claim, list[Reminder]]:
+    """Claim the pending rows of `query`; those no longer wanted are skipped at once."""
+    me, rows = outbox.claim(query.select_related("subscription__visitor", "change__platform"))
     rows, skip = split_wanted(rows)
-    settle(skip, claim, SKIPPED)
+    outbox.settle(Reminder, skip, me, SKIPPED)
+    return me, rows
+
+
+def mark_failing(ids: list[int]) -> None:
+    """An address whose server refused REMINDER_MAX_ATTEMPTS of its reminders for good
+    gets no more email until it subscribes and confirms again."""
+    subs = set(Reminder.objects.filter(pk__in=ids).values_list("subscription_id", flat=True))
+    for sub_id in subs:
+        refused = Reminder.objects.filter(subscription_id=sub_id, status=FAILED).count()
+        if refused >= settings.REMINDER_MAX_ATTEMPTS:
+            Subscription.objects.filter(pk=sub_id, failing_since__isnull=True).update(
+                failing_since=timezone.now()
+            )
+            log.warning("subscription %s marked failing after %s refusals", sub_id, refused)
+
+
+def send_batch(reminder_ids: list[int]) -> outbox.Outcome:
+    """Claim the pending rows among `reminder_ids`, email each, mark each sent."""
+    me, rows = claim_wanted(Reminder.objects.filter(pk__in=reminder_ids))
     weekly = [r.pk for r in rows if r.subscription.frequency == WEEKLY]
     if weekly:  # switched to the digest since: it will take them
-        Reminder.objects.filter(pk__in=weekly, claimed_at=claim).update(
-            status=PENDING, claimed_at=None
+        Reminder.objects.filter(pk__in=weekly, **me.match).update(
+            status=PENDING, claimed_by="", claimed_at=None
         )
     rows = [r for r in rows if r.subscription.frequency == IMMEDIATE]
-    if not rows:
-        return outcome
-    composer = Composer()
-    try:
-        backend = mailers.default
-        backend.open()
-    except CONNECTION_ERRORS as exc:
-        ids = [r.pk for r in rows]
-        settle(ids, claim, PENDING, f"connection: {exc}")
-        outcome.retry.extend(ids)
-        return outcome
-    try:
-        for i, row in enumerate(rows):
-            item = composer.item(row.subscription, row.change)
-            message = emails.policy_change(row.subscription, item, f"reminder-{row.pk}")
-            if not deliver(backend, message, [row], claim, outcome):
-                rest = [r.pk for r in rows[i + 1 :]]
-                settle(rest, claim, PENDING, "connection lost")
-                outcome.retry.extend(rest)
-                break
-    finally:
-        close_quietly(backend)
+    composer = emails.Composer()
+
+    def compose(row: Reminder):
+        item = composer.item(row.subscription, row.change)
+        return emails.policy_change(row.subscription, item, row.message_id)
+
+    deliveries = [outbox.Delivery([r.pk], lambda r=r: compose(r)) for r in rows]
+    outcome = outbox.send_claimed(Reminder, deliveries, me)
+    mark_failing(outcome.failed)
     return outcome
 
 
-def close_quietly(backend) -> None:
-    try:
-        backend.close()
-    except (*CONNECTION_ERRORS, smtplib.SMTPException):
-        log.info("closing the SMTP connection failed; it is gone anyway")
+# --- beat's sweeper: the reminders' part ----------------------------------------------------
 
 
-# --- the sweeper --------------------------------------------------------------------------
-
-
-@dataclass
-class Sweep:
-    changes: list[int] = field(default_factory=list)  # to fan out again
-    chunks: list[list[int]] = field(default_factory=list)  # to send_batch
-    digests: list[int] = field(default_factory=list)  # subscriptions to send_digest
-
-
-def sweep(stuck_after: dt.timedelta | None = None) -> Sweep:
-    """Find what the broker or a dead worker lost; the caller enqueues the result.
-
-    Rows claimed longer than `stuck_after` ago go back to pending: a slow worker
-    that still holds them finds its claim gone and does not send (LostClaim).
-    """
-    if stuck_after is None:
-        stuck_after = dt.timedelta(seconds=settings.REMINDER_STUCK_AFTER)
-    now = timezone.now()
-    cutoff = now - stuck_after
-    result = Sweep()
-
+def lost_changes(cutoff: dt.datetime) -> list[int]:
+    """Published changes that never got their rows (Redis was down at the time)."""
     has_rows = Reminder.objects.filter(change=OuterRef("pk"))
     recent = PolicyChange.objects.filter(
-        published_at__gte=now - dt.timedelta(days=settings.REMINDER_NEWS_DAYS),
+        published_at__gte=timezone.now() - dt.timedelta(days=settings.REMINDER_NEWS_DAYS),
         published_at__lte=cutoff,
     ).filter(~Exists(has_rows))
-    result.changes = [c.pk for c in recent if is_news(c)]
+    return [c.pk for c in recent if is_news(c)]
 
-    stuck = Reminder.objects.filter(status=SENDING, claimed_at__lt=cutoff)
-    result.digests = sorted(
-        set(stuck.filter(subscription__frequency=WEEKLY).values_list("subscription_id", flat=True))
-    )
-    n = stuck.update(status=PENDING, claimed_at=None)
-    if n:
-        log.warning("sweeper: %s reminders were stuck in sending; back to pending", n)
 
-    ids = (
-        Reminder.objects.filter(status=PENDING, subscription__frequency=IMMEDIATE)
-        .annotate(touched=Coalesce("claimed_at", "created_at"))
-        .filter(touched__lt=cutoff)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    result.chunks = chunks(list(ids))
-
-    # A weekly digest whose oldest row waited more than a week and a day was lost.
-    overdue = (
+def overdue_digests() -> list[int]:
+    """Weekly subscriptions whose oldest pending row waited over a week and a day."""
+    return list(
         Reminder.objects.filter(status=PENDING, subscription__frequency=WEEKLY)
         .values("subscription_id")
         .annotate(oldest=Min("created_at"))
-        .filter(oldest__lt=now - dt.timedelta(days=8))
+        .filter(oldest__lt=timezone.now() - dt.timedelta(days=8))
         .values_list("subscription_id", flat=True)
     )
-    result.digests = sorted(set(result.digests) | set(overdue))
-    return result
+
+
+def sweep(stuck_after: dt.timedelta | None = None) -> outbox.Found:
+    """Everything beat's sweeper hands out again; the caller enqueues the result."""
+    if stuck_after is None:
+        stuck_after = dt.timedelta(seconds=settings.REMINDER_STUCK_AFTER)
+    found = outbox.sweep(stuck_after)
+    found.changes = lost_changes(timezone.now() - stuck_after)
+    found.digests = sorted(set(found.digests) | set(overdue_digests()))
+    return found

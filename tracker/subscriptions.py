@@ -1,164 +1,146 @@
-"""Views for reminder subscriptions: subscribe, confirm, manage, unsubscribe.
+"""Subscriptions to policy-change reminders: asking, confirming, changing, leaving.
 
-The work is in tracker/subscribers.py. The unsubscribe URL is the one in every
-reminder's List-Unsubscribe header: its POST is RFC 8058 one-click (no cookie, no
-CSRF token, 200 without a redirect, idempotent); its GET only shows a button.
+Double opt-in: a subscription receives nothing but its confirmation email until a
+single-use link is confirmed (GET shows a button, POST confirms). Asking never
+reveals whether an address is already subscribed: a confirmed address is sent a
+link to its preferences instead of a new confirmation, and the person asking sees
+the same page either way. Links in reminders carry the subscription's random token,
+signed per use (tracker.emails.signed_token). Confirmation links are
+tracker/email_links.py's; rate limits are tracker/ratelimit.py's (the view limits
+each client, this module each address).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-import smtplib
 
-from django import forms
-from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_safe
-from django.views.decorators.vary import vary_on_headers
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
 
 from guides.models import Platform
-from optout_site.htmx import HtmxHttpRequest
-from tracker import emails, subscribers
-from tracker.models import Subscription
-from tracker.subscribers import LinkError
-from tracker.visitors import current_visitor
+from tracker import email_links, emails, ratelimit
+from tracker.email_links import InvalidLink
+from tracker.models import EmailToken, Reminder, Subscription, Visitor
 
 log = logging.getLogger(__name__)
 
 
-class PreferencesForm(forms.Form):
-    platforms = forms.ModelMultipleChoiceField(
-        queryset=Platform.objects.filter(active=True),
-        to_field_name="slug",
-        error_messages={"required": gettext_lazy("Pick at least one platform to follow.")},
-    )
-    frequency = forms.ChoiceField(
-        choices=Subscription.Frequency.choices, initial=Subscription.Frequency.IMMEDIATE
-    )
-    recheck_nudges = forms.BooleanField(required=False)
+def normalise(email: str) -> str:
+    return email.strip().lower()
 
 
-class SubscribeForm(PreferencesForm):
-    email = forms.EmailField(max_length=254)
+def request_subscription(
+    email: str,
+    platforms: list[Platform],
+    frequency: str,
+    recheck_nudges: bool,
+    visitor: Visitor | None,
+) -> None:
+    """Record what was asked and email the address; the caller learns nothing more.
 
-
-def _choices(selected: set[str]) -> list[tuple[Platform, bool]]:
-    return [(p, p.slug in selected) for p in Platform.objects.filter(active=True)]
-
-
-def _selected_on_get(request: HttpRequest) -> set[str]:
-    selected = set()
-    visitor = current_visitor(request)
-    if visitor is not None:
-        selected |= set(visitor.platforms.values_list("slug", flat=True))
-    if slug := request.GET.get("platform"):
-        selected.add(slug)
-    return selected
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-@vary_on_headers("HX-Request")
-def subscribe(request: HtmxHttpRequest) -> HttpResponse:
-    if request.method != "POST":
-        form = SubscribeForm(initial={"recheck_nudges": request.GET.get("recheck") == "1"})
-        ctx = {"form": form, "subscribe_choices": _choices(_selected_on_get(request))}
-        return render(request, "tracker/subscribe.html", ctx)
-    form = SubscribeForm(request.POST)
-    if not form.is_valid():
-        posted = set(request.POST.getlist("platforms"))
-        ctx = {"form": form, "subscribe_choices": _choices(posted)}
-        if request.htmx:
-            return render(request, "tracker/subscribe_form.html#subscribe-form", ctx, status=400)
-        return render(request, "tracker/subscribe.html", ctx, status=400)
-    data = form.cleaned_data
-    try:
-        subscribers.request_subscription(
-            data["email"],
-            list(data["platforms"]),
-            data["frequency"],
-            data["recheck_nudges"],
-            current_visitor(request),
+    A new or unconfirmed (or unsubscribed) address takes the requested preferences
+    and gets a confirmation link. A confirmed address keeps its preferences (a
+    stranger must not be able to change them) and gets a link to manage them.
+    Raises the mailer's error when the email cannot be sent.
+    """
+    email = normalise(email)
+    if not ratelimit.address_allowed(email, ratelimit.subscribe_per_address()):
+        log.info("subscription email rate limit reached for one address")
+        return
+    with transaction.atomic():
+        sub, _ = Subscription.objects.select_for_update().get_or_create(
+            email=email, defaults={"frequency": frequency, "recheck_nudges": recheck_nudges}
         )
-    except (smtplib.SMTPException, OSError) as exc:
-        log.warning("confirmation email not sent: %s", exc)
-        return render(request, "tracker/subscribe_unavailable.html", status=503)
-    if request.htmx:
-        return render(request, "tracker/subscribe_form.html#subscribe-done", {"form": form})
-    return redirect("tracker:subscribe_sent")
-
-
-@require_safe
-def subscribe_sent(request: HttpRequest) -> HttpResponse:
-    return render(request, "tracker/subscribe_sent.html")
-
-
-def _link_error(request: HttpRequest, error: LinkError, template: str) -> HttpResponse:
-    return render(request, template, {"reason": error.reason}, status=error.status)
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-def confirm(request: HttpRequest, token: str) -> HttpResponse:
-    # GET never confirms: mail scanners follow links; only the button's POST does.
-    try:
-        if request.method != "POST":
-            subscribers.check_confirm_link(token)
-            return render(request, "tracker/confirm.html", {"token": token})
-        sub = subscribers.confirm(token, current_visitor(request))
-    except LinkError as error:
-        return _link_error(request, error, "tracker/confirm_invalid.html")
-    messages.success(request, _("Subscription confirmed. Here is what you follow."))
-    return redirect("tracker:manage", emails.signed_token(sub, emails.MANAGE_SALT))
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-def manage(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        sub = subscribers.from_link(token, emails.MANAGE_SALT)
-    except LinkError as error:
-        return _link_error(request, error, "tracker/subscription_link_invalid.html")
-    unsubscribe_token = emails.signed_token(sub, emails.UNSUBSCRIBE_SALT)
-    if request.method == "POST" and request.POST.get("action") == "delete":
-        subscribers.delete(sub)
-        return render(request, "tracker/manage_deleted.html")
-    selected = {p.slug for p in sub.platforms.all()}
-    if request.method == "POST":
-        form = PreferencesForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            subscribers.update_preferences(
-                sub, list(data["platforms"]), data["frequency"], data["recheck_nudges"]
+        if sub.active:
+            message = emails.already_subscribed(sub)
+        else:
+            sub.frequency, sub.recheck_nudges = frequency, recheck_nudges
+            sub.visitor = visitor or sub.visitor
+            sub.save(update_fields=["frequency", "recheck_nudges", "visitor"])
+            sub.platforms.set(platforms)
+            raw = email_links.issue(
+                EmailToken.Purpose.CONFIRM,
+                email,
+                lifetime=dt.timedelta(hours=settings.REMINDER_CONFIRM_HOURS),
+                subscription=sub,
             )
-            messages.success(request, _("Your preferences are saved."))
-            return redirect("tracker:manage", token)
-        selected = set(request.POST.getlist("platforms"))
-        status = 400
-    else:
-        form = PreferencesForm(
-            initial={"frequency": sub.frequency, "recheck_nudges": sub.recheck_nudges}
+            url = emails.absolute(reverse("tracker:confirm", args=[raw]))
+            message = emails.confirm_subscription(sub, url)
+    message.send()
+
+
+def check_confirm_link(raw: str) -> EmailToken:
+    """The live confirmation token for a link, or a LinkError saying why not."""
+    return email_links.find(EmailToken.Purpose.CONFIRM, raw)
+
+
+def confirm(raw: str, visitor: Visitor | None) -> Subscription:
+    """Use a confirmation link once: the subscription becomes active.
+
+    The person confirming in a browser where they track progress links that
+    progress to the subscription (their reminders then show their status).
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        token = email_links.claim(EmailToken.Purpose.CONFIRM, raw)
+        # Any other link sent for this subscription is spent too.
+        EmailToken.objects.filter(subscription=token.subscription, used_at__isnull=True).update(
+            used_at=now
         )
-        status = 200
-    ctx = {
-        "sub": sub,
-        "form": form,
-        "choices": _choices(selected),
-        "unsubscribe_token": unsubscribe_token,
-    }
-    return render(request, "tracker/manage.html", ctx, status=status)
+        sub = token.subscription
+        sub.confirmed_at, sub.unsubscribed_at, sub.failing_since = now, None, None
+        sub.visitor = visitor or sub.visitor
+        sub.save(update_fields=["confirmed_at", "unsubscribed_at", "failing_since", "visitor"])
+    return sub
 
 
-@csrf_exempt  # RFC 8058: the one-click POST comes from a mail client, without our cookie
-@require_http_methods(["GET", "HEAD", "POST"])
-def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+def from_link(value: str, salt: str) -> Subscription:
+    """The subscription a signed link token names, or InvalidLink."""
     try:
-        sub = subscribers.from_link(token, emails.UNSUBSCRIBE_SALT)
-    except LinkError as error:
-        return _link_error(request, error, "tracker/subscription_link_invalid.html")
-    if request.method != "POST":
-        return render(request, "tracker/unsubscribe.html", {"sub": sub, "token": token})
-    subscribers.unsubscribe(sub)
-    manage_token = emails.signed_token(sub, emails.MANAGE_SALT)
-    return render(request, "tracker/unsubscribe_done.html", {"manage_token": manage_token})
+        raw = signing.Signer(salt=salt).unsign(value)
+    except signing.BadSignature:
+        raise InvalidLink from None
+    sub = Subscription.objects.filter(token=raw).first()
+    if sub is None:
+        raise InvalidLink
+    return sub
+
+
+def unsubscribe(sub: Subscription) -> None:
+    """Stop all email to this subscription; idempotent. Unsent reminders are skipped."""
+    now = timezone.now()
+    Subscription.objects.filter(pk=sub.pk, unsubscribed_at__isnull=True).update(unsubscribed_at=now)
+    Reminder.objects.filter(subscription=sub, status=Reminder.Status.PENDING).update(
+        status=Reminder.Status.SKIPPED
+    )
+
+
+def update_preferences(
+    sub: Subscription, platforms: list[Platform], frequency: str, recheck_nudges: bool
+) -> None:
+    sub.frequency, sub.recheck_nudges = frequency, recheck_nudges
+    sub.save(update_fields=["frequency", "recheck_nudges"])
+    sub.platforms.set(platforms)
+
+
+def delete(sub: Subscription) -> None:
+    """Forget the subscription, its reminders and its links."""
+    sub.delete()
+
+
+def purge_stale_links() -> int:
+    """Delete spent or expired confirmation tokens, and unconfirmed subscriptions whose
+    every link expired over a week ago (nobody ever confirmed them)."""
+    now = timezone.now()
+    EmailToken.objects.filter(purpose=EmailToken.Purpose.CONFIRM).filter(
+        Q(used_at__isnull=False) | Q(expires_at__lt=now)
+    ).delete()
+    stale = Subscription.objects.filter(
+        confirmed_at__isnull=True, created_at__lt=now - dt.timedelta(days=7)
+    ).exclude(pk__in=EmailToken.objects.filter(subscription__isnull=False).values("subscription"))
+    return stale.delete()[0]

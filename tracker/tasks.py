@@ -1,9 +1,10 @@
-"""Celery tasks for reminders. Each takes ids, re-reads its rows, and is safe to run twice.
+"""Celery tasks for the outbox. Each takes ids, re-reads its rows, and is safe to run twice.
 
-The work itself lives in tracker/reminders.py; these wrappers only enqueue, retry and
-log. `enqueue` never lets a broker outage break the caller: the rows in the database
-are the truth, and the sweeper (beat, every minute) hands out whatever a lost
-message would have.
+The work itself lives in tracker/reminders.py, digests.py, nudges.py and outbox.py;
+these wrappers only enqueue, retry and log. `enqueue` never lets a broker outage
+break the caller: the rows in the database are the truth. Every worker, when it
+starts, runs `tracker.recover_claims` (what dead workers held goes out again), and
+beat's sweeper (every minute) hands out whatever a lost message would have.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import logging
 import redis.exceptions
 from celery import shared_task
 from celery.exceptions import MaxRetriesExceededError
+from celery.signals import worker_ready
 from django.conf import settings
 from kombu.exceptions import OperationalError
 
-from tracker import digests, reminders, subscribers
+from tracker import digests, nudges, outbox, reminders, subscriptions
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +49,7 @@ def retry_delay(retries: int) -> int:
     return min(settings.REMINDER_RETRY_DELAY * 2**retries, settings.REMINDER_STUCK_AFTER)
 
 
-def _retry(task, ids: list, what: str) -> None:
+def _retry(task, ids: list, what: str, args: list | None = None) -> None:
     if not ids:
         return
     if task.request.is_eager:  # no broker to wait in: the sweeper retries them
@@ -55,10 +57,22 @@ def _retry(task, ids: list, what: str) -> None:
         return
     try:
         raise task.retry(
-            args=[ids], countdown=retry_delay(task.request.retries), max_retries=MAX_RETRIES
+            args=args or [ids], countdown=retry_delay(task.request.retries), max_retries=MAX_RETRIES
         )
     except MaxRetriesExceededError:
         log.warning("%s: giving up retrying %s; the sweeper has them", what, len(ids))
+
+
+def enqueue_found(found: outbox.Found) -> None:
+    """Wake the tasks for what recovery or the sweeper put back."""
+    for change_id in found.changes:
+        enqueue(fan_out, change_id)
+    for chunk in reminders.chunks(found.reminders):
+        enqueue(send_reminders, chunk)
+    for sub_id in found.digests:
+        enqueue(send_digest, sub_id)
+    for chunk in reminders.chunks(found.emails):
+        enqueue(send_email, chunk)
 
 
 @shared_task(name="tracker.fan_out")
@@ -80,8 +94,9 @@ def send_reminders(self, reminder_ids: list[int]) -> None:
     """Send the pending reminders among `reminder_ids` over one SMTP connection.
 
     Invariant: a row is emailed only by the run that moved it pending → sending, and
-    is marked sent under that claim before the message is complete; rows that are
-    not pending (sent, skipped, claimed elsewhere) are left alone. Transient trouble
+    is marked sent under that claim once the server accepted it (a crash in between
+    resends it with the same Message-ID); rows that are not pending (sent, skipped,
+    claimed elsewhere) are left alone. 5xx fails a row for good; transient trouble
     puts rows back to pending and retries them with backoff.
     """
     outcome = reminders.send_batch(reminder_ids)
@@ -96,11 +111,7 @@ def send_digest(self, subscription_id: int) -> None:
     all together or not at all; a run with nothing pending sends nothing.
     """
     outcome = digests.send_digest(subscription_id)
-    if outcome.retry and not self.request.is_eager:
-        try:
-            raise self.retry(countdown=retry_delay(self.request.retries), max_retries=MAX_RETRIES)
-        except MaxRetriesExceededError:
-            log.warning("digest for %s: giving up retrying; the sweeper has it", subscription_id)
+    _retry(self, outcome.retry, "send_digest", args=[subscription_id])
 
 
 @shared_task(name="tracker.send_weekly_digests")
@@ -115,17 +126,37 @@ def send_weekly_digests() -> None:
 def send_recheck_nudge(subscription_id: int) -> None:
     """Nudge one subscriber about finished guides whose setting tends to revert.
 
-    Invariant: a guide's re-check date is nudged about once: sending claims by moving
-    last_nudge_at forward with a conditional UPDATE, just before the message is
-    complete; a failed send moves it back.
+    Invariant: a guide's re-check date is nudged once: moving last_nudge_at forward
+    with a conditional UPDATE decides it, in the same transaction as the outbox row
+    that carries the email; that row is then sent at least once (send_email retries).
     """
-    digests.send_recheck_nudge(subscription_id)
+    outcome = nudges.send_recheck_nudge(subscription_id)
+    if outcome.retry:
+        enqueue_later(send_email, outcome.retry)
+
+
+@shared_task(name="tracker.send_email", bind=True)
+def send_email(self, email_ids: list[int]) -> None:
+    """Send the pending OutboxEmail rows among `email_ids` (tracker.outbox.put).
+
+    Invariant: as send_reminders: claimed before sending, marked sent after the
+    server's 250, failed for good on 5xx, retried with backoff otherwise.
+    """
+    outcome = outbox.send_emails(email_ids)
+    _retry(self, outcome.retry, "send_email")
+
+
+def enqueue_later(task, ids: list[int]) -> None:
+    try:
+        task.apply_async([ids], countdown=settings.REMINDER_RETRY_DELAY)
+    except BROKER_ERRORS as exc:
+        log.warning("broker unavailable, %s%s left to the sweeper: %s", task.name, ids, exc)
 
 
 @shared_task(name="tracker.send_recheck_nudges")
 def send_recheck_nudges() -> None:
     """Beat, daily. Invariant: only enqueues; each subscription's task decides and claims."""
-    for sub_id in digests.nudge_candidates():
+    for sub_id in nudges.nudge_candidates():
         enqueue(send_recheck_nudge, sub_id)
 
 
@@ -133,24 +164,42 @@ def send_recheck_nudges() -> None:
 def sweep_reminders() -> None:
     """Beat, every minute: hand out again what a dead worker or lost message left.
 
-    Invariant: only changes the database state from sending back to pending for
-    rows claimed longer than REMINDER_STUCK_AFTER ago; everything else it does is
-    enqueueing tasks that claim before they act.
+    Invariant: only changes the database state from sending back to pending, for
+    rows whose claimant is gone or that were claimed longer than
+    REMINDER_STUCK_AFTER ago; everything else it does is enqueueing tasks that
+    claim before they act.
     """
-    found = reminders.sweep()
-    for change_id in found.changes:
-        enqueue(fan_out, change_id)
-    for chunk in found.chunks:
-        enqueue(send_reminders, chunk)
-    for sub_id in found.digests:
-        enqueue(send_digest, sub_id)
+    enqueue_found(reminders.sweep())
+
+
+@shared_task(name="tracker.recover_claims")
+def recover_claims(look_again: bool = True) -> None:
+    """Every worker runs this when it starts: what dead processes claimed goes out again.
+
+    Invariant: only rows claimed by a process that is gone (this host: its pid no
+    longer runs, or started after the claim; another host: its lease expired) go
+    back to pending; a live worker's claims are left alone. No beat needed.
+    """
+    found = outbox.recover()
+    enqueue_found(found)
+    if found.foreign_alive and look_again:  # a lease that may belong to the dead
+        try:
+            recover_claims.apply_async([False], countdown=outbox.LEASE_SECONDS + 5)
+        except BROKER_ERRORS as exc:
+            log.warning("recover_claims not rescheduled: %s", exc)
+
+
+@worker_ready.connect(dispatch_uid="tracker.recover_claims")
+def _recover_on_start(sender=None, **kwargs) -> None:
+    enqueue(recover_claims)
 
 
 @shared_task(name="tracker.purge_stale_links")
 def purge_stale_links() -> None:
-    """Beat, daily. Invariant: deletes only spent/expired confirmation links and
-    subscriptions nobody confirmed within a week."""
-    subscribers.purge_stale_links()
+    """Beat, daily. Invariant: deletes only spent/expired confirmation links,
+    subscriptions nobody confirmed within a week, and outbox emails settled a month ago."""
+    subscriptions.purge_stale_links()
+    outbox.purge_sent()
 
 
 @shared_task(name="tracker.purge_stale_visitors")

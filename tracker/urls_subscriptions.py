@@ -2,12 +2,12 @@
 
 from django.urls import path
 
-from tracker import subscriptions
+from tracker import subscription_views as views
 
 urlpatterns = [
-    path("subscribe/", subscriptions.subscribe, name="subscribe"),
-    path("subscribe/sent/", subscriptions.subscribe_sent, name="subscribe_sent"),
-    path("subscribe/confirm/<str:token>/", subscriptions.confirm, name="confirm"),
-    path("subscription/<str:token>/", subscriptions.manage, name="manage"),
-    path("unsubscribe/<str:token>/", subscriptions.unsubscribe, name="unsubscribe"),
+    path("subscribe/", views.subscribe, name="subscribe"),
+    path("subscribe/sent/", views.subscribe_sent, name="subscribe_sent"),
+    path("subscribe/confirm/<str:token>/", views.confirm, name="confirm"),
+    path("subscription/<str:token>/", views.manage, name="manage"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

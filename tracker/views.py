@@ -22,8 +22,9 @@ from guides.views import remember_region
 from optout_site.htmx import HtmxHttpRequest
 from optout_site.pagecache import cacheable_page
 from optout_site.redirects import safe_next
-from tracker import accounts, dashboard, export, progress, ratelimit
+from tracker import accounts, dashboard, email_links, personal_data, progress, ratelimit
 from tracker.forms import DeleteForm, PreferencesForm, SignInForm, TickForm
+from tracker.models import EmailToken
 from tracker.pages import GUIDE_SLOTS, guide_state, step_links
 from tracker.visitors import clear_cookie, current_visitor, ensure_visitor
 
@@ -133,8 +134,8 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 
 EXPORTS = {
-    "json": (export.as_json, "application/json", "optout-my-data.json"),
-    "csv": (export.as_csv, "text/csv; charset=utf-8", "optout-progress.csv"),
+    "json": (personal_data.as_json, "application/json", "optout-my-data.json"),
+    "csv": (personal_data.as_csv, "text/csv; charset=utf-8", "optout-progress.csv"),
 }
 
 
@@ -153,7 +154,7 @@ def delete_everything(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not form.is_valid():
             return render(request, "tracker/delete.html", {"form": form}, status=400)
-        export.erase(request, current_visitor(request))
+        personal_data.erase(request, current_visitor(request))
         logout(request)
         response = redirect("tracker:deleted")
         clear_cookie(response)
@@ -174,11 +175,11 @@ def signin(request: HttpRequest) -> HttpResponse:
         return render(request, "tracker/signin.html", {"form": form})
     if not form.is_valid():
         return render(request, "tracker/signin.html", {"form": form}, status=400)
-    if not ratelimit.allow("signin-client", ratelimit.client_key(request), limit=10, window=3600):
+    if not ratelimit.client_allowed(request, ratelimit.SIGN_IN_PER_CLIENT):
         return render(request, "tracker/signin.html", {"form": form, "limited": True}, status=429)
     email = form.cleaned_data["email"]
     # Per address, quietly: the answer must not tell whether anything was sent.
-    if ratelimit.allow("signin-email", ratelimit.email_key(email), limit=3, window=900):
+    if ratelimit.address_allowed(email, ratelimit.SIGN_IN_PER_ADDRESS):
         try:
             accounts.send_sign_in_link(email, current_visitor(request))
         except (smtplib.SMTPException, OSError) as exc:
@@ -191,13 +192,13 @@ def signin(request: HttpRequest) -> HttpResponse:
 def signin_link(request: HttpRequest, token: str) -> HttpResponse:
     if request.method != "POST":
         try:
-            row = accounts.find_token("sign-in", token)
-        except accounts.TokenInvalid:
+            row = email_links.find(EmailToken.Purpose.SIGN_IN, token)
+        except email_links.LinkError:
             return render(request, "tracker/link_invalid.html", status=410)
         return render(request, "tracker/signin_confirm.html", {"email": row.email})
     try:
         accounts.sign_in(request, token)
-    except accounts.TokenInvalid:
+    except email_links.LinkError:
         return render(request, "tracker/link_invalid.html", status=410)
     messages.success(request, _("You are signed in. Your progress is kept with your account."))
     response = redirect("tracker:dashboard")

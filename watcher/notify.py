@@ -14,10 +14,9 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
 
+from optout_site.emails import make_message
 from watcher.models import DetectedChange, Reverification, WatchedPage
 
 log = logging.getLogger(__name__)
@@ -26,18 +25,6 @@ log = logging.getLogger(__name__)
 def staff_emails() -> list[str]:
     users = get_user_model().objects.filter(is_staff=True, is_active=True)
     return sorted({e for e in users.values_list("email", flat=True) if e})
-
-
-def make_message(name: str, to: list[str], context: dict) -> EmailMultiAlternatives:
-    context = {"site_url": settings.SITE_URL, **context}
-    subject = render_to_string(f"emails/{name}-subject.txt", context)
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
-        body=render_to_string(f"emails/{name}-body.txt", context),
-        to=to,
-    )
-    message.attach_alternative(render_to_string(f"emails/{name}-body.html", context), "text/html")
-    return message
 
 
 def _send(name: str, context: dict) -> int:

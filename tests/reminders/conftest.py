@@ -22,7 +22,7 @@ from guides.models import Guide, Platform, PolicyChange
 from optout_site.celery import app as celery_app
 from tests.conftest import needs
 from tests.factories import make_guide, make_platform
-from tests.smtp_sink import SmtpSink, _Handler, free_port
+from tests.smtp_sink import free_port
 from tracker.models import Subscription
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,31 +73,6 @@ def platform(db) -> Platform:
 
 
 # --- real services -------------------------------------------------------------------
-
-
-class _TripHandler(_Handler):
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        reply = await super().handle_DATA(server, session, envelope)
-        sink = self.sink
-        if sink.on_trip and len(sink.messages) >= sink.trip_at:
-            trip, sink.on_trip = sink.on_trip, None
-            trip()
-        return reply
-
-
-class TrippingSink(SmtpSink):
-    """An SMTP sink that calls `on_trip()` when message number `trip_at` has arrived and
-    before it answers "250 OK": the moment a sender cannot know whether it was sent."""
-
-    trip_at = 0
-    on_trip = None
-
-    def start(self) -> TrippingSink:
-        from aiosmtpd.controller import Controller
-
-        self._controller = Controller(_TripHandler(self), hostname="127.0.0.1", port=self.port)
-        self._controller.start()
-        return self
 
 
 class PrivateRedis:
@@ -188,7 +163,11 @@ class Workers:
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "optout_site.settings",
-            "DEBUG": "1",
+            # Production settings, as the Procfile's worker runs (and without DEBUG's
+            # per-query bookkeeping, which slows a long fan-out).
+            "DEBUG": "0",
+            "SECRET_KEY": "test-worker-" + "k" * 40,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DATABASE_URL": _test_db_url(),
             "CONN_MAX_AGE": "0",
             "REDIS_URL": self.broker.url,

@@ -7,7 +7,6 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.mail import mailers
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,7 +14,7 @@ from guides.models import PolicyChange
 from guides.signals import publish
 from tests.reminders.conftest import make_change, make_followers
 from tests.smtp_sink import SmtpSink
-from tracker import emails, reminders, tasks
+from tracker import emails, outbox, reminders, tasks
 from tracker.models import Progress, Reminder, Subscription, Visitor
 
 pytestmark = pytest.mark.django_db
@@ -118,7 +117,7 @@ def test_transient_smtp_error_keeps_rows_pending_until_it_passes(
     assert sorted(smtp_sink.recipients) == sorted(s.email for s in followers)
 
 
-def test_permanent_smtp_error_marks_the_address_failing_after_a_few_tries(
+def test_permanent_smtp_error_fails_the_reminder_at_once_and_the_address_after_a_few(
     platform, smtp_sink, run_on_commit, settings
 ):
     [sub] = make_followers(platform, 1)
@@ -126,10 +125,19 @@ def test_permanent_smtp_error_marks_the_address_failing_after_a_few_tries(
     settings.REMINDER_STUCK_AFTER = 0
     run_on_commit(make_change(platform))
     for _ in range(settings.REMINDER_MAX_ATTEMPTS):
-        tasks.sweep_reminders()
+        tasks.sweep_reminders()  # a 5xx is never retried: the sweeps send nothing
 
     row = Reminder.objects.get()
-    assert (row.status, row.attempts) == (Reminder.Status.FAILED, settings.REMINDER_MAX_ATTEMPTS)
+    assert (row.status, row.attempts) == (Reminder.Status.FAILED, 1)
+    assert row.last_error.startswith("550") and "no such user" in row.last_error
+    sub.refresh_from_db()
+    assert sub.failing_since is None  # one refusal does not give up on the address
+
+    for i in range(1, settings.REMINDER_MAX_ATTEMPTS):
+        run_on_commit(make_change(platform, title=f"Change {i}"))
+    assert Reminder.objects.filter(status=Reminder.Status.FAILED).count() == (
+        settings.REMINDER_MAX_ATTEMPTS
+    )
     sub.refresh_from_db()
     assert sub.failing_since is not None
 
@@ -149,17 +157,30 @@ def test_smtp_server_down_leaves_rows_pending(platform, settings, run_on_commit)
     assert all(r.attempts == 0 and "connection" in r.last_error for r in rows)
 
 
-def test_lost_claim_sends_nothing_and_the_connection_recovers(smtp_sink):
-    first = emails.make_message("already-subscribed", "a@example.org", {"manage_url": "x"})
-    second = emails.make_message("already-subscribed", "b@example.org", {"manage_url": "x"})
-    backend = mailers.default
-    backend.open()
-    with pytest.raises(emails.LostClaim):
-        emails.send_committing(backend, first, lambda: False)
-    backend.open()
-    emails.send_committing(backend, second, lambda: True)
-    backend.close()
-    assert smtp_sink.wait_for(1) and smtp_sink.recipients == ["b@example.org"]
+def test_lost_claim_sends_nothing_and_the_connection_recovers(platform, smtp_sink):
+    subs = make_followers(platform, 3)
+    change = make_change(platform)
+    PolicyChange.objects.filter(pk=change.pk).update(published_at=timezone.now())
+    list(reminders.fan_out(change.pk))
+    me, rows = reminders.claim_wanted(Reminder.objects.all())
+    # The sweeper takes the second row back while this batch is under way.
+    Reminder.objects.filter(pk=rows[1].pk).update(status=Reminder.Status.PENDING, claimed_by="")
+
+    item = emails.Composer().item
+    deliveries = [
+        outbox.Delivery(
+            [r.pk],
+            lambda r=r: emails.policy_change(
+                r.subscription, item(r.subscription, change), r.message_id
+            ),
+        )
+        for r in rows
+    ]
+    outcome = outbox.send_claimed(Reminder, deliveries, me)
+
+    assert outcome.sent == 2
+    assert sorted(smtp_sink.recipients) == sorted([subs[0].email, subs[2].email])
+    assert Reminder.objects.get(pk=rows[1].pk).status == Reminder.Status.PENDING
 
 
 def test_sweeper_returns_rows_a_dead_worker_held(platform, mailoutbox):

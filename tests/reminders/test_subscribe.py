@@ -255,3 +255,59 @@ def test_next_change_skips_who_unsubscribed(
     publish_now(make_change(platform), django_capture_on_commit_callbacks)
 
     assert [m.to for m in mailoutbox] == [[stay.email]]
+
+
+def test_one_client_asking_for_many_addresses_gets_429_after_the_limit(
+    client, platform, mailoutbox
+):
+    from tracker.ratelimit import SUBSCRIBE_PER_CLIENT
+
+    statuses = [
+        subscribe(client, email=f"stranger{i}@example.org").status_code
+        for i in range(SUBSCRIBE_PER_CLIENT.limit + 2)
+    ]
+
+    assert statuses[: SUBSCRIBE_PER_CLIENT.limit] == [302] * SUBSCRIBE_PER_CLIENT.limit
+    assert statuses[SUBSCRIBE_PER_CLIENT.limit :] == [429, 429]
+    assert len(mailoutbox) == SUBSCRIBE_PER_CLIENT.limit  # the limited ones sent nothing
+    response = subscribe(client, email="one-more@example.org")
+    page = response.content.decode()
+    assert response.status_code == 429 and "<h1>Too many requests from here</h1>" in page
+    assert "wait an hour" in page
+    assert not Subscription.objects.filter(email="one-more@example.org").exists()
+    htmx = client.post(
+        reverse("tracker:subscribe"),
+        {"email": "x@example.org", "platforms": ["chirper"], "frequency": "immediate"},
+        headers={"HX-Request": "true"},
+    )
+    assert htmx.status_code == 429 and b'id="subscribe"' in htmx.content
+    assert b"<html" not in htmx.content
+    other = Client(REMOTE_ADDR="198.51.100.7")
+    assert subscribe(other, email="neighbour@example.org").status_code == 302
+
+
+def test_rate_limits_keep_no_address_or_ip_in_the_cache(client, platform):
+    from django.core.cache import cache
+
+    from tests.conftest import needs
+
+    needs("redis")
+    subscribe(client, email="private.person@example.org")
+    client.post("/me/signin/", {"email": "private.person@example.org"})
+    keys = b" ".join(cache._cache.get_client().keys("*"))
+    assert b":rl:subscribe-client:" in keys and b":rl:signin-email:" in keys
+    assert b"private" not in keys and b"127.0.0.1" not in keys
+
+
+def test_rate_limits_fail_open_when_the_cache_is_down(settings):
+    from tracker import ratelimit
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nobody listens
+        }
+    }
+    assert ratelimit.address_allowed("a@example.org", ratelimit.SIGN_IN_PER_ADDRESS)
+    limit = ratelimit.SUBSCRIBE_PER_CLIENT
+    assert all(ratelimit.allow(limit.bucket, "k", limit=1, window=60) for _ in range(3))

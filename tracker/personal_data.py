@@ -1,4 +1,4 @@
-"""Everything stored about a person, as JSON or CSV; and erasing all of it.
+"""Personal data: everything stored about a person, as JSON or CSV; and erasing all of it.
 
 What is stored is described once, in tracker.datafacts (the /privacy/ page lists it).
 """
@@ -19,8 +19,15 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from guides.models import Guide
-from tracker.datafacts import ACCOUNT, PROBLEM_REPORT, PROGRESS, SUBSCRIPTION, VISITOR
-from tracker.models import EmailToken, ProblemReport, Progress, Subscription, Visitor
+from tracker.datafacts import (
+    ACCOUNT,
+    OUTBOX_EMAIL,
+    PROBLEM_REPORT,
+    PROGRESS,
+    SUBSCRIPTION,
+    VISITOR,
+)
+from tracker.models import EmailToken, OutboxEmail, ProblemReport, Progress, Subscription, Visitor
 from tracker.requests_export import export_calendar, export_requests, write_request_rows
 
 
@@ -43,6 +50,16 @@ def reports_of(request: HttpRequest, visitor: Visitor | None):
     return query.distinct().select_related("guide__platform", "step")
 
 
+def outbox_emails_of(request: HttpRequest, subscriptions: list[Subscription]):
+    """Single emails in the outbox (tracker.outbox.put) to this person's addresses."""
+    addresses = {s.email for s in subscriptions}
+    if request.user.is_authenticated:
+        addresses.add(request.user.email)
+    if not addresses:
+        return OutboxEmail.objects.none()
+    return OutboxEmail.objects.filter(reduce(operator.or_, (Q(to__iexact=a) for a in addresses)))
+
+
 def collect(request: HttpRequest, visitor: Visitor | None) -> dict:
     """The download: every record of tracker.datafacts that concerns this person."""
     data: dict = {"exported_at": timezone.now().isoformat(), "visitor": None, "account": None}
@@ -62,8 +79,11 @@ def collect(request: HttpRequest, visitor: Visitor | None) -> dict:
     data["region_cookie"] = request.COOKIES.get(settings.REGION_COOKIE_NAME)
     data["requests"] = export_requests(visitor)
     data["calendar"] = export_calendar(visitor)
-    data[SUBSCRIPTION.key] = [SUBSCRIPTION.dump(s) for s in subscriptions_of(request, visitor)]
+    subscriptions = list(subscriptions_of(request, visitor))
+    data[SUBSCRIPTION.key] = [SUBSCRIPTION.dump(s) for s in subscriptions]
     data[PROBLEM_REPORT.key] = [PROBLEM_REPORT.dump(r) for r in reports_of(request, visitor)]
+    emails = outbox_emails_of(request, subscriptions).order_by("pk")
+    data[OUTBOX_EMAIL.key] = [OUTBOX_EMAIL.dump(e) for e in emails]
     return data
 
 
@@ -113,6 +133,7 @@ def erase(request: HttpRequest, visitor: Visitor | None) -> None:
     emails = {s.email for s in subscriptions} | ({user.email} if user else set())
     Subscription.objects.filter(pk__in=[s.pk for s in subscriptions]).delete()
     ProblemReport.objects.filter(pk__in=[r.pk for r in reports_of(request, visitor)]).delete()
+    outbox_emails_of(request, subscriptions).delete()
     if emails:
         EmailToken.objects.filter(
             reduce(operator.or_, (Q(email__iexact=e) for e in emails))
