@@ -42,7 +42,7 @@ def _guide(**kw) -> dict:
         "difficulty": "easy",
         "minutes": 1,
         "sources": [
-            {"url": "https://example.org/help", "title": "Help", "verified_on": "2026-01-01"}
+            {"id": "help", "url": "https://example.org/help", "title": "Help", "kind": "official"}
         ],
         "steps": [{"key": "s", "title": "Send it"}],
     }

@@ -66,7 +66,7 @@ def test_email_route_offers_mailto_with_subject_and_body(client, content):
     html = client.post(SLACK_EMAIL, {"name": "Sam"}).content.decode()
     href = html.split('href="mailto:', 1)[1].split('"', 1)[0]
     decoded = unquote(href.replace("&amp;", "&"))
-    assert decoded.startswith("feedback@slack.com?subject=Slack global model opt-out request")
+    assert decoded.startswith("feedback@slack.com?subject=Slack Global model opt-out request")
     assert "&body=" in decoded and "Sam" in decoded
 
 
