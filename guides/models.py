@@ -9,6 +9,7 @@ they are marked inactive, because people's progress refers to them.
 from __future__ import annotations
 
 from django.db import models
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -271,3 +272,16 @@ class Deadline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%d %b %Y}: {self.title}"
+
+
+def live_guide(platform_slug: str, guide_slug: str, queryset=None) -> Guide:
+    """The active guide of an active platform by its slugs, or a 404: the one lookup
+    every page about a guide (guide page, letters, report a problem) uses."""
+    queryset = queryset if queryset is not None else Guide.objects.select_related("platform")
+    return get_object_or_404(
+        queryset,
+        platform__slug=platform_slug,
+        platform__active=True,
+        slug=guide_slug,
+        active=True,
+    )

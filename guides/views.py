@@ -14,7 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 from guides import hooks
 from guides.catalog import CatalogFilterForm, active_platforms, cache_query, filter_platforms
 from guides.deadlines import upcoming_for
-from guides.models import Guide, Platform, PolicyChange, Step
+from guides.models import Guide, Platform, PolicyChange, Step, live_guide
 from guides.regions import REGION_LABELS, chosen_region, region_label
 from optout_site.htmx import HtmxHttpRequest
 from optout_site.pagecache import cacheable_page
@@ -101,14 +101,12 @@ def platform_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def guide_context(request: HttpRequest, platform_slug: str, guide_slug: str) -> dict:
     """Everything a guide page shows that is the same for every visitor."""
-    guide = get_object_or_404(
+    guide = live_guide(
+        platform_slug,
+        guide_slug,
         Guide.objects.select_related("platform").prefetch_related(
             Prefetch("steps", queryset=Step.objects.filter(active=True), to_attr="active_steps"),
         ),
-        platform__slug=platform_slug,
-        platform__active=True,
-        slug=guide_slug,
-        active=True,
     )
     siblings = list(
         Guide.objects.filter(platform_id=guide.platform_id, active=True)

@@ -17,14 +17,14 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from guides.models import Guide
+from guides.models import Guide, live_guide
 from tracker import emails, ratelimit
 from tracker.models import ProblemReport
 from tracker.visitors import current_visitor
@@ -76,13 +76,7 @@ def staff_addresses() -> list[str]:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def new_report(request: HttpRequest, platform_slug: str, guide_slug: str) -> HttpResponse:
-    guide = get_object_or_404(
-        Guide.objects.select_related("platform"),
-        platform__slug=platform_slug,
-        platform__active=True,
-        slug=guide_slug,
-        active=True,
-    )
+    guide = live_guide(platform_slug, guide_slug)
     initial = {"step": request.GET.get("step", "")}
     form = ReportForm(request.POST or None, guide=guide, initial=initial)
     ctx = {"guide": guide, "platform": guide.platform, "form": form}

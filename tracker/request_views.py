@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from guides.models import Guide
+from guides.models import Guide, live_guide
 from optout_site import clock
 from tracker import calendar, letters, requests
 from tracker.pages import effective_region
@@ -21,13 +21,7 @@ from tracker.visitors import current_visitor, ensure_visitor
 
 
 def _guide_and_route(platform_slug: str, guide_slug: str, route_key: str) -> tuple[Guide, dict]:
-    guide = get_object_or_404(
-        Guide.objects.select_related("platform"),
-        platform__slug=platform_slug,
-        platform__active=True,
-        slug=guide_slug,
-        active=True,
-    )
+    guide = live_guide(platform_slug, guide_slug)
     return guide, requests.route_for(guide, route_key)
 
 
