@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import subprocess
 import xml.etree.ElementTree as ET
 
@@ -21,8 +22,15 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 def test_make_run_serves_on_port_and_links_follow_it():
+    # Under `make test` the parent make's MAKEFLAGS/MAKELEVEL would add
+    # "Entering/Leaving directory" lines; run it as a person would from a shell.
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MAKELEVEL", "MFLAGS"}}
     out = subprocess.run(
-        ["make", "-n", "run", "PORT=8001"], capture_output=True, text=True, check=True
+        ["make", "--no-print-directory", "-n", "run", "PORT=8001"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
     ).stdout
     last = out.strip().splitlines()[-1]
     assert "runserver 127.0.0.1:8001" in last
