@@ -12,18 +12,13 @@ import os
 import pytest
 from django.conf import settings
 
+from watcher.render import CHROMIUM_BASE_ARGS
+
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM_ARGS = CHROMIUM_BASE_ARGS
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -22,13 +22,17 @@ from dataclasses import dataclass
 
 from watcher.fetch import USER_AGENT, RenderError, Resource
 
-CHROMIUM_ARGS = [
+# The flags every headless Chromium here runs with (the browser tests use them too).
+CHROMIUM_BASE_ARGS = [
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+]
+CHROMIUM_ARGS = [
+    *CHROMIUM_BASE_ARGS,
     "--host-resolver-rules=MAP * ~NOTFOUND",  # every request is answered by us, or fails
 ]
 SKIPPED_TYPES = frozenset({"image", "media", "font", "stylesheet", "manifest", "texttrack"})
