@@ -20,12 +20,8 @@ def digests_due() -> list[int]:
     """Weekly subscriptions with something pending."""
     pending = Reminder.objects.filter(subscription=OuterRef("pk"), status=PENDING)
     return list(
-        Subscription.objects.filter(
-            frequency=WEEKLY,
-            confirmed_at__isnull=False,
-            unsubscribed_at__isnull=True,
-            failing_since__isnull=True,
-        )
+        Subscription.objects.active()
+        .filter(frequency=WEEKLY)
         .filter(Exists(pending))
         .values_list("pk", flat=True)
     )

@@ -135,6 +135,15 @@ class EmailToken(models.Model):
         return f"{self.purpose} for {self.email}"
 
 
+class SubscriptionQuerySet(models.QuerySet):
+    def active(self):
+        """Subscriptions we write to: confirmed, not unsubscribed, not failing (the
+        query form of `Subscription.active`)."""
+        return self.filter(
+            confirmed_at__isnull=False, unsubscribed_at__isnull=True, failing_since__isnull=True
+        )
+
+
 class Subscription(models.Model):
     """An email that asked to hear about policy changes on some platforms."""
 
@@ -161,6 +170,8 @@ class Subscription(models.Model):
     last_digest_at = models.DateTimeField(null=True, blank=True)
     # Re-check nudges cover guides that fell due after this time (tracker/nudges.py).
     last_nudge_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SubscriptionQuerySet.as_manager()
 
     def __str__(self) -> str:
         return self.email

@@ -31,13 +31,8 @@ def nudge_candidates() -> list[int]:
         platform_id=OuterRef("platforms"), active=True, recheck_after_days__isnull=False
     )
     return list(
-        Subscription.objects.filter(
-            recheck_nudges=True,
-            visitor__isnull=False,
-            confirmed_at__isnull=False,
-            unsubscribed_at__isnull=True,
-            failing_since__isnull=True,
-        )
+        Subscription.objects.active()
+        .filter(recheck_nudges=True, visitor__isnull=False)
         .filter(Exists(reverting))
         .values_list("pk", flat=True)
         .distinct()

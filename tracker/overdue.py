@@ -37,12 +37,7 @@ def mark_overdue(today: dt.date | None = None) -> int:
 
 
 def _confirmed_subscription(visitor_id):
-    return Subscription.objects.filter(
-        visitor_id=visitor_id,
-        confirmed_at__isnull=False,
-        unsubscribed_at__isnull=True,
-        failing_since__isnull=True,
-    )
+    return Subscription.objects.active().filter(visitor_id=visitor_id)
 
 
 def contact_for(req: Request) -> str | None:
