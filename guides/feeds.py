@@ -16,7 +16,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from guides.models import Guide, Platform, PolicyChange, Step
+from guides.models import Deadline, Guide, Platform, PolicyChange, Step
 
 
 class PolicyChangesFeed(Feed):
@@ -89,6 +89,8 @@ def _guide(guide: Guide) -> dict:
         "confidence": guide.confidence,
         "unconfirmed_facts": guide.unconfirmed_facts,
         "deep_link_reason": guide.deep_link_reason,
+        # Letters a person can send (law, recipient, what it asks, regions), as declared.
+        "requests": guide.requests,
         "steps": [
             {
                 "key": s.key,
@@ -103,14 +105,31 @@ def _guide(guide: Guide) -> dict:
     }
 
 
+def _deadline(deadline: Deadline) -> dict:
+    return {
+        "key": deadline.key,
+        "date": deadline.date.isoformat(),
+        "title": deadline.title,
+        "kind": deadline.kind,
+        "affects": deadline.affects,
+        "source": deadline.source,
+        "quote": deadline.quote,
+        "checked_on": deadline.checked_on.isoformat() if deadline.checked_on else None,
+    }
+
+
 @require_safe
 def platforms_json(request: HttpRequest) -> JsonResponse:
-    """Every active platform with its guides, steps and sources, in four queries."""
+    """Every active platform with its deadlines, guides, steps, sources and request
+    routes, in five queries."""
     guides = Guide.objects.filter(active=True).prefetch_related(
         Prefetch("steps", queryset=Step.objects.filter(active=True), to_attr="active_steps")
     )
     platforms = Platform.objects.filter(active=True).prefetch_related(
-        Prefetch("guides", queryset=guides, to_attr="active_guides")
+        Prefetch("guides", queryset=guides, to_attr="active_guides"),
+        Prefetch(
+            "deadlines", queryset=Deadline.objects.filter(active=True), to_attr="live_deadlines"
+        ),
     )
     data = {
         "generated_at": timezone.now().isoformat(),
@@ -122,6 +141,7 @@ def platforms_json(request: HttpRequest) -> JsonResponse:
                 "website": p.website,
                 "summary": p.summary,
                 "aliases": p.aliases,
+                "deadlines": [_deadline(d) for d in p.live_deadlines],
                 "guides": [_guide(g) for g in p.active_guides],
             }
             for p in platforms

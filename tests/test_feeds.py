@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from guides.models import Guide, Platform, PolicyChange
+from guides.models import Deadline, Guide, Platform, PolicyChange
 
 pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -40,7 +40,7 @@ def test_unpublished_change_is_not_in_the_feed(client, content):
 def test_json_dump_has_every_guide_with_sources_in_constant_queries(client, content):
     with CaptureQueriesContext(connection) as ctx:
         data = client.get("/api/platforms.json").json()
-    assert len(ctx.captured_queries) <= 4
+    assert len(ctx.captured_queries) <= 5
     slugs = {p["slug"] for p in data["platforms"]}
     assert slugs == set(Platform.objects.filter(active=True).values_list("slug", flat=True))
     guides = [g for p in data["platforms"] for g in p["guides"]]
@@ -78,3 +78,24 @@ def test_json_gives_each_sources_evidence_and_the_derived_confidence(client):
     assert shown["sources"][0]["quote"] == ["Use my data for training"]
     assert shown["sources"][0]["checked_on"] == "2026-11-01"
     assert shown["sources"][1]["publisher"] == "Example News"
+
+
+def test_json_gives_request_routes_and_deadlines_as_the_content_declares(client, content):
+    data = client.get("/api/platforms.json").json()
+    linkedin = next(p for p in data["platforms"] if p["slug"] == "linkedin")
+    deadline = next(d for d in linkedin["deadlines"] if d["key"] == "training-extended-europe")
+    assert deadline["date"] == "2025-11-03" and deadline["kind"] == "training-starts"
+    assert deadline["source"] == "https://www.linkedin.com/legal/privacy/eu"
+    assert deadline["quote"] and deadline["checked_on"]
+    routes = {r["key"]: r for g in linkedin["guides"] for r in g["requests"]}
+    objection = routes["gdpr-objection"]
+    assert objection["law"] == "gdpr-art21" and objection["regions"] == ["eu"]
+    assert objection["recipient"]["form"] == "https://www.linkedin.com/help/linkedin/ask/TS-DPRO"
+    assert routes["uk-gdpr-objection"]["law"] == "uk-gdpr-art21"
+    declared = Guide.objects.filter(active=True).exclude(requests=[]).count()
+    guides = [g for p in data["platforms"] for g in p["guides"]]
+    assert sum(1 for g in guides if g["requests"]) == declared > 1
+    assert (
+        sum(len(p["deadlines"]) for p in data["platforms"])
+        == Deadline.objects.filter(active=True, platform__active=True).count()
+    )
