@@ -36,3 +36,16 @@ def test_all_page_types_parse_without_errors(content):
         assert_valid(response.content.decode(), url)
     for url in ["/platforms/nope/", "/me/signin/expired-token/", "/me/signout/", "/nope/"]:
         assert_valid(client.get(url).content.decode(), url)
+
+
+def test_every_page_needs_at_most_four_assets_besides_itself(content):
+    """The weight target (bench/weight.py): at most 5 requests a page, the page included.
+    Counted here from the HTML: every stylesheet, script, icon and image it references."""
+    import re
+
+    client = Client()
+    guide = Guide.objects.filter(active=True).first()
+    for url in ["/", "/platforms/", guide.get_absolute_url(), "/me/"]:
+        html = client.get(url).content.decode()
+        refs = set(re.findall(r'<(?:link|script|img)\b[^>]*?(?:href|src)="(/static/[^"]+)"', html))
+        assert refs and len(refs) <= 4, (url, sorted(refs))
