@@ -212,3 +212,21 @@ def test_personal_pages_are_private_and_never_shared(content):
     for _ in range(2):
         assert "private" in Client().get("/me/")["Cache-Control"]
     assert page_entries() == before  # an anonymous dashboard is not kept for others
+
+
+def test_fresh_csrf_material_uses_the_whole_alphabet_evenly():
+    from collections import Counter
+
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS, _unmask_cipher_token
+
+    from optout_site.pagecache import _masked, _random_chars
+
+    drawn = [_random_chars(32) for _ in range(4000)]
+    assert all(len(d) == 32 and set(d) <= set(CSRF_ALLOWED_CHARS) for d in drawn)
+    counts = Counter("".join(drawn))
+    expected = 4000 * 32 / len(CSRF_ALLOWED_CHARS)
+    assert set(counts) == set(CSRF_ALLOWED_CHARS)
+    assert all(0.8 * expected < c < 1.2 * expected for c in counts.values()), counts
+    secret = drawn[0]
+    tokens = {_masked(secret) for _ in range(100)}
+    assert len(tokens) == 100 and all(_unmask_cipher_token(t) == secret for t in tokens)
