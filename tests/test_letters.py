@@ -14,6 +14,7 @@ from urllib.parse import unquote
 from django.conf import settings
 from django.db import connection
 
+from guides.models import Guide
 from tests.conftest import needs
 from tracker.models import Request
 
@@ -96,6 +97,27 @@ def test_ccpa_letter_says_there_is_no_ai_training_right(client, content):
     assert "Right to delete" not in html
     assert "Article 21" not in html
     assert "45 days" in html
+
+
+def test_openai_ccpa_route_writes_to_the_address_its_privacy_policy_gives(client, content):
+    """The real content's CCPA route: know and delete, by email to the address that
+    OpenAI's privacy policy names for California residents; offered in the US region."""
+    url = "/me/letters/chatgpt/privacy-portal-request/ccpa-know-delete/"
+    html = client.post(url, {"name": "Sam", "rights": ["know", "delete"]}).content.decode()
+    href = unquote(html.split('href="mailto:', 1)[1].split('"', 1)[0].replace("&amp;", "&"))
+    assert href.startswith("dsar@openai.com?subject=California Consumer Privacy Act request")
+    assert "no right aimed at the training of AI models" in href and "Right to delete" in href
+    guide = Guide.objects.get(platform__slug="chatgpt", slug="privacy-portal-request")
+    quotes = [q for s in guide.sources if s["id"] == "privacy-policy" for q in s["quote"]]
+    assert any("dsar@openai.com" in q and "CCPA" in q for q in quotes)
+
+    def offered(region: str) -> str:
+        client.post("/region/", {"region": region})
+        html = client.get(guide.get_absolute_url()).content.decode()
+        item = html.split(f'href="{url}"', 1)[0].rsplit("<li", 1)[1]
+        return "other region" if 'class="muted"' in item else "your region"
+
+    assert offered("us") == "your region" and offered("eu") == "other region"
 
 
 def test_txt_download_and_print_view(client, content):
