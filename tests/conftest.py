@@ -18,7 +18,6 @@ REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = CHROMIUM_BASE_ARGS
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -90,7 +89,7 @@ def browser_type_launch_args(browser_type_launch_args):
         if REQUIRE_SERVICES:
             pytest.fail(f"Chromium not found at {CHROMIUM}")
         pytest.skip("Chromium is not installed (apt-get install chromium)")
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_BASE_ARGS}
 
 
 @pytest.fixture

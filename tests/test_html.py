@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import html5lib
 import pytest
 from django.test import Client
@@ -41,8 +43,6 @@ def test_all_page_types_parse_without_errors(content):
 def test_every_page_needs_at_most_four_assets_besides_itself(content):
     """The weight target (bench/weight.py): at most 5 requests a page, the page included.
     Counted here from the HTML: every stylesheet, script, icon and image it references."""
-    import re
-
     client = Client()
     guide = Guide.objects.filter(active=True).first()
     for url in ["/", "/platforms/", guide.get_absolute_url(), "/me/"]:
